@@ -1,0 +1,135 @@
+# shellcheck shell=bash
+# Shared helpers for building psephos crates for wasm32-unknown-unknown.
+# Sourced by scripts/check-wasm.sh and scripts/build-web.sh; not run directly.
+#
+# Two toolchains are supported:
+#   rustup  - the rustup toolchain on PATH, with `rustup target add wasm32-unknown-unknown`.
+#   debian  - when rustup cannot fetch the wasm32 std (no access to the Rust dist
+#             server), Debian's rustc-web/cargo-web 1.96 (/usr/bin/rustc, /usr/bin/cargo)
+#             build std from source (rust-web-src) with `-Z build-std` and link
+#             with Debian's wasm-ld (lld).
+#
+# Environment knobs:
+#   PSEPHOS_WASM_TOOLCHAIN=auto|rustup|debian   (default auto: rustup, else debian)
+#   PSEPHOS_WASM_TARGET_DIR=DIR                 (default target/wasm, target/wasm-debian)
+#   PSEPHOS_WASM_LD=PATH                        (wasm linker for the debian toolchain)
+
+WASM_TARGET=wasm32-unknown-unknown
+WASM_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+
+wasm_log() { printf '[wasm] %s\n' "$*" >&2; }
+
+# Run a command as root (directly if we are root, else through sudo if possible).
+wasm_as_root() {
+    if [ "$(id -u)" = 0 ]; then
+        "$@"
+    elif command -v sudo >/dev/null 2>&1; then
+        sudo "$@"
+    else
+        wasm_log "need root to run: $*"
+        return 1
+    fi
+}
+
+# Install Debian packages that are missing (apt-get update first).
+wasm_apt_install() {
+    local missing=() p
+    for p in "$@"; do
+        if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+            missing+=("$p")
+        fi
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    if ! command -v apt-get >/dev/null 2>&1; then
+        wasm_log "missing packages ${missing[*]} and no apt-get to install them"
+        return 1
+    fi
+    wasm_log "installing Debian packages: ${missing[*]}"
+    wasm_as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    wasm_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+# True when the rustup toolchain on PATH has (or can get) the wasm32 std.
+wasm_rustup_ready() {
+    command -v rustup >/dev/null 2>&1 || return 1
+    command -v cargo >/dev/null 2>&1 || return 1
+    if rustup target list --installed 2>/dev/null | grep -qx "$WASM_TARGET"; then
+        return 0
+    fi
+    wasm_log "rustup target add $WASM_TARGET"
+    if timeout 180 rustup target add "$WASM_TARGET" </dev/null; then
+        rustup target list --installed 2>/dev/null | grep -qx "$WASM_TARGET"
+    else
+        wasm_log "rustup could not fetch $WASM_TARGET"
+        return 1
+    fi
+}
+
+# Pick a wasm linker for Debian's rustc 1.96 (LLVM 22): the newest lld installed
+# (bookworm's default lld 14 works; lld-19 is also packaged).
+wasm_debian_linker() {
+    if [ -n "${PSEPHOS_WASM_LD:-}" ]; then
+        echo "$PSEPHOS_WASM_LD"
+        return
+    fi
+    local v
+    for v in 19 18 17 16 15; do
+        if [ -x "/usr/lib/llvm-$v/bin/wasm-ld" ]; then
+            echo "/usr/lib/llvm-$v/bin/wasm-ld"
+            return
+        fi
+    done
+    command -v wasm-ld
+}
+
+# Make sure Debian's rustc-web toolchain is installed.
+wasm_debian_install() {
+    wasm_apt_install rustc-web cargo-web rust-web-src lld
+}
+
+# Sets WASM_MODE, WASM_CARGO (array: the cargo command up to and including
+# `build --release --target wasm32-unknown-unknown ...`) and exports CARGO_TARGET_DIR.
+wasm_setup() {
+    local want="${PSEPHOS_WASM_TOOLCHAIN:-auto}"
+    case "$want" in
+        auto | rustup)
+            if wasm_rustup_ready; then
+                WASM_MODE=rustup
+            elif [ "$want" = rustup ]; then
+                wasm_log "PSEPHOS_WASM_TOOLCHAIN=rustup but the rustup wasm32 target is unavailable"
+                return 1
+            else
+                WASM_MODE=debian
+            fi
+            ;;
+        debian) WASM_MODE=debian ;;
+        *)
+            wasm_log "unknown PSEPHOS_WASM_TOOLCHAIN=$want (auto|rustup|debian)"
+            return 1
+            ;;
+    esac
+
+    if [ "$WASM_MODE" = rustup ]; then
+        export CARGO_TARGET_DIR="${PSEPHOS_WASM_TARGET_DIR:-$WASM_ROOT/target/wasm}"
+        WASM_CARGO=(cargo build --release --target "$WASM_TARGET")
+    else
+        wasm_log "falling back to Debian's rustc-web toolchain with -Z build-std"
+        wasm_debian_install
+        local ld
+        ld="$(wasm_debian_linker || true)"
+        if [ -z "$ld" ]; then
+            wasm_log "no wasm-ld found (apt-get install lld)"
+            return 1
+        fi
+        export CARGO_TARGET_DIR="${PSEPHOS_WASM_TARGET_DIR:-$WASM_ROOT/target/wasm-debian}"
+        # shellcheck disable=SC2034,SC2054 # used by the sourcing scripts; the comma is cargo syntax
+        WASM_CARGO=(env -u RUSTUP_TOOLCHAIN -u CARGO
+            CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER="$ld"
+            RUSTC=/usr/bin/rustc
+            RUSTDOC=/usr/bin/rustdoc
+            RUSTC_BOOTSTRAP=1
+            /usr/bin/cargo build --release --target "$WASM_TARGET"
+            -Z build-std=std,panic_abort)
+    fi
+    wasm_log "toolchain: $WASM_MODE, target dir: $CARGO_TARGET_DIR"
+}
