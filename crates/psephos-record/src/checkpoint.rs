@@ -1,0 +1,195 @@
+//! Signed checkpoints of the log's Merkle tree (RFC 9162 §4.10 signed tree heads, with
+//! Ed25519 and BLAKE3) and the receipts voters keep.
+
+use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::hash::{contexts, Hash};
+use crate::merkle;
+
+/// A signed statement by the board: "my log has `tree_size` entries, with this Merkle root and
+/// this last chained hash".
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Checkpoint {
+    /// Number of entries covered.
+    pub tree_size: u64,
+    /// Merkle root over the entries' chained hashes.
+    #[serde(with = "crate::hash::hex32")]
+    pub root: Hash,
+    /// Chained hash of entry `tree_size − 1`.
+    #[serde(with = "crate::hash::hex32")]
+    pub last_hash: Hash,
+    /// Ed25519 signature by the board key.
+    #[serde(with = "crate::hash::hex64")]
+    pub signature: [u8; 64],
+}
+
+/// Why a checkpoint or receipt is not valid.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum CheckpointError {
+    /// Bad signature.
+    #[error("the board's signature does not verify")]
+    BadSignature,
+    /// Inclusion proof fails.
+    #[error("the inclusion proof does not lead to the checkpoint's root")]
+    NotIncluded,
+    /// The receipt and its checkpoint disagree.
+    #[error("the receipt is inconsistent: {0}")]
+    Inconsistent(&'static str),
+}
+
+/// BLAKE3-derive("psephos v1 checkpoint", H_B ‖ LE64(tree_size) ‖ root ‖ last_hash).
+pub fn checkpoint_message(base: &Hash, tree_size: u64, root: &Hash, last_hash: &Hash) -> Hash {
+    let mut h = blake3::Hasher::new_derive_key(contexts::CHECKPOINT);
+    h.update(base);
+    h.update(&tree_size.to_le_bytes());
+    h.update(root);
+    h.update(last_hash);
+    *h.finalize().as_bytes()
+}
+
+impl Checkpoint {
+    /// Signs a checkpoint.
+    pub fn sign(
+        key: &SigningKey,
+        base: &Hash,
+        tree_size: u64,
+        root: Hash,
+        last_hash: Hash,
+    ) -> Self {
+        let signature = key
+            .sign(&checkpoint_message(base, tree_size, &root, &last_hash))
+            .to_bytes();
+        Checkpoint {
+            tree_size,
+            root,
+            last_hash,
+            signature,
+        }
+    }
+
+    /// Verifies the signature.
+    pub fn verify(&self, board_key: &[u8; 32], base: &Hash) -> Result<(), CheckpointError> {
+        let key = VerifyingKey::from_bytes(board_key).map_err(|_| CheckpointError::BadSignature)?;
+        let msg = checkpoint_message(base, self.tree_size, &self.root, &self.last_hash);
+        key.verify_strict(&msg, &ed25519_dalek::Signature::from_bytes(&self.signature))
+            .map_err(|_| CheckpointError::BadSignature)
+    }
+}
+
+/// What the board hands a voter for an accepted ballot.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Receipt {
+    /// The election's H_B.
+    #[serde(with = "crate::hash::hex32")]
+    pub base_hash: Hash,
+    /// The ballot id.
+    #[serde(with = "crate::hash::hex16")]
+    pub ballot_id: [u8; 16],
+    /// The tracking code.
+    pub tracking_code: String,
+    /// The ballot's position in the log.
+    pub seq: u64,
+    /// The ballot entry's chained hash.
+    #[serde(with = "crate::hash::hex32")]
+    pub entry_hash: Hash,
+    /// A checkpoint that includes the entry.
+    pub checkpoint: Checkpoint,
+    /// Inclusion proof of the entry in the checkpoint's tree.
+    pub inclusion_proof: Vec<crate::entry::HexKey>,
+    /// Board signature over the receipt's fields (see [`receipt_message`]).
+    #[serde(with = "crate::hash::hex64")]
+    pub signature: [u8; 64],
+}
+
+/// BLAKE3-derive("psephos v1 receipt", H_B ‖ ballot_id ‖ LE64(len code) ‖ code ‖ LE64(seq) ‖
+/// entry_hash ‖ LE64(tree_size) ‖ root).
+pub fn receipt_message(
+    base: &Hash,
+    ballot_id: &[u8; 16],
+    code: &str,
+    seq: u64,
+    entry_hash: &Hash,
+    cp: &Checkpoint,
+) -> Hash {
+    let mut h = blake3::Hasher::new_derive_key(contexts::RECEIPT);
+    h.update(base);
+    h.update(ballot_id);
+    h.update(&(code.len() as u64).to_le_bytes());
+    h.update(code.as_bytes());
+    h.update(&seq.to_le_bytes());
+    h.update(entry_hash);
+    h.update(&cp.tree_size.to_le_bytes());
+    h.update(&cp.root);
+    *h.finalize().as_bytes()
+}
+
+impl Receipt {
+    /// Builds and signs a receipt.
+    #[allow(clippy::too_many_arguments)]
+    pub fn sign(
+        key: &SigningKey,
+        base_hash: Hash,
+        ballot_id: [u8; 16],
+        tracking_code: String,
+        seq: u64,
+        entry_hash: Hash,
+        checkpoint: Checkpoint,
+        inclusion_proof: Vec<Hash>,
+    ) -> Self {
+        let msg = receipt_message(
+            &base_hash,
+            &ballot_id,
+            &tracking_code,
+            seq,
+            &entry_hash,
+            &checkpoint,
+        );
+        Receipt {
+            base_hash,
+            ballot_id,
+            tracking_code,
+            seq,
+            entry_hash,
+            checkpoint,
+            inclusion_proof: inclusion_proof
+                .into_iter()
+                .map(crate::entry::HexKey)
+                .collect(),
+            signature: key.sign(&msg).to_bytes(),
+        }
+    }
+
+    /// Checks the receipt on its own: signatures and inclusion in its checkpoint.
+    pub fn verify(&self, board_key: &[u8; 32]) -> Result<(), CheckpointError> {
+        self.checkpoint.verify(board_key, &self.base_hash)?;
+        let key = VerifyingKey::from_bytes(board_key).map_err(|_| CheckpointError::BadSignature)?;
+        let msg = receipt_message(
+            &self.base_hash,
+            &self.ballot_id,
+            &self.tracking_code,
+            self.seq,
+            &self.entry_hash,
+            &self.checkpoint,
+        );
+        key.verify_strict(&msg, &ed25519_dalek::Signature::from_bytes(&self.signature))
+            .map_err(|_| CheckpointError::BadSignature)?;
+        if self.seq >= self.checkpoint.tree_size {
+            return Err(CheckpointError::Inconsistent(
+                "the entry is beyond the checkpoint",
+            ));
+        }
+        let proof: Vec<Hash> = self.inclusion_proof.iter().map(|h| h.0).collect();
+        merkle::verify_inclusion(
+            &merkle::leaf_hash(&self.entry_hash),
+            self.seq,
+            self.checkpoint.tree_size,
+            &proof,
+            &self.checkpoint.root,
+        )
+        .map_err(|_| CheckpointError::NotIncluded)
+    }
+}
