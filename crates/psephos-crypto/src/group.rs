@@ -127,9 +127,8 @@ impl Serialize for Element {
 
 impl<'de> Deserialize<'de> for Element {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text: &str =
-            <&str>::deserialize(d).or_else(|_| Err(de::Error::custom("expected a hex string")))?;
-        Element::from_hex(text).map_err(de::Error::custom)
+        let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        Element::from_hex(&text).map_err(de::Error::custom)
     }
 }
 
@@ -146,9 +145,23 @@ pub(crate) fn elements_from_halves(halves: &[RistrettoPoint]) -> Vec<Element> {
         .collect()
 }
 
-/// 1/2 mod ℓ.
+/// 1/2 mod ℓ = (ℓ + 1)/2, little-endian.
+const HALF: [u8; 32] = [
+    0xf7, 0xe9, 0x7a, 0x2e, 0x8d, 0x31, 0x09, 0x2c, 0x6b, 0xce, 0x7b, 0x51, 0xef, 0x7c, 0x6f, 0x0a,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x08,
+];
+
+/// 1/2 mod ℓ (a constant: inverting 2 each time would cost a scalar inversion, about as much as
+/// a fixed-base multiplication, per call).
+#[inline]
 pub(crate) fn half() -> Scalar {
-    Scalar::from(2u64).invert()
+    Scalar::from_bytes_mod_order(HALF)
+}
+
+/// G/2, computed once.
+pub(crate) fn g_half() -> RistrettoPoint {
+    static G_HALF: std::sync::OnceLock<RistrettoPoint> = std::sync::OnceLock::new();
+    *G_HALF.get_or_init(|| mul_g(&half()))
 }
 
 /// A strictly decoded scalar, serialised as 64 hex characters of its little-endian encoding.
@@ -188,9 +201,8 @@ impl Serialize for ScalarValue {
 
 impl<'de> Deserialize<'de> for ScalarValue {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text: &str =
-            <&str>::deserialize(d).or_else(|_| Err(de::Error::custom("expected a hex string")))?;
-        ScalarValue::from_hex(text).map_err(de::Error::custom)
+        let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        ScalarValue::from_hex(&text).map_err(de::Error::custom)
     }
 }
 
@@ -286,6 +298,13 @@ mod tests {
         assert!(Element::from_hex(&e.to_hex()[..62]).is_err());
         assert!(Element::from_hex(&format!("{}00", e.to_hex())).is_err());
         assert!(serde_json::from_str::<Element>("12").is_err());
+    }
+
+    #[test]
+    fn half_is_one_half() {
+        assert_eq!(half() * Scalar::from(2u64), Scalar::ONE);
+        assert_eq!(half(), Scalar::from(2u64).invert());
+        assert_eq!(g_half() + g_half(), G);
     }
 
     #[test]
