@@ -12,8 +12,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$(pwd)"
 
+if [ -t 1 ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold='' plain=''; fi
 section() {
-    printf '\n\033[1m==== %s ====\033[0m\n' "$*"
+    printf '\n%s==== %s ====%s\n' "$bold" "$*" "$plain"
 }
 t0=$SECONDS
 timings=()

@@ -1,0 +1,1019 @@
+//! Durable, append-only storage of the bulletin board's log.
+//!
+//! The board keeps its election state in memory and rebuilds it at start by
+//! replaying the log, so this store is deliberately dumb: it keeps
+//!
+//! * the log entries (`seq`, `entry_hash`, canonical JSON `body`), with
+//!   `seq` 0-based and contiguous;
+//! * the signed checkpoints, in the order they were issued;
+//! * a small key/value table of settings.
+//!
+//! Two backends share one schema: an embedded SQLite database (a directory
+//! holding `board.sqlite3`, WAL journal, `synchronous=FULL` so that a commit
+//! is on disk before the board acknowledges it) and PostgreSQL (a
+//! `postgres://` URL; PostgreSQL's default `synchronous_commit=on` gives the
+//! same guarantee). The schema lives in `migrations/sqlite` and
+//! `migrations/postgres` and is applied by [`Store::open`].
+//!
+//! The store never interprets bodies or hashes: chaining and hashing are the
+//! business of [`crate::writer::LogWriter`].
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::Row;
+use thiserror::Error;
+
+/// Name of the SQLite database file inside the board's data directory.
+pub const SQLITE_FILE_NAME: &str = "board.sqlite3";
+
+/// One stored log entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEntry {
+    /// Position of the entry in the log, 0-based and contiguous.
+    pub seq: u64,
+    /// Chained hash of the entry, as computed by the writer's hash function.
+    pub entry_hash: [u8; 32],
+    /// Canonical JSON bytes of the log entry.
+    pub body: Vec<u8>,
+}
+
+/// One stored signed checkpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCheckpoint {
+    /// Number of log entries the checkpoint covers.
+    pub tree_size: u64,
+    /// The signed checkpoint's JSON bytes.
+    pub body: Vec<u8>,
+}
+
+/// Everything that can go wrong while storing or loading the log.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    /// The SQLite data directory could not be created.
+    #[error("cannot create the board data directory {path}: {source}")]
+    CreateDir {
+        /// The directory that could not be created.
+        path: PathBuf,
+        /// The underlying I/O error.
+        source: std::io::Error,
+    },
+    /// The PostgreSQL URL could not be parsed.
+    #[error("invalid PostgreSQL URL: {0}")]
+    InvalidUrl(#[source] sqlx::Error),
+    /// A database operation failed.
+    #[error("database error while {context}: {source}")]
+    Database {
+        /// What the store was doing.
+        context: &'static str,
+        /// The underlying database error.
+        source: sqlx::Error,
+    },
+    /// Applying the schema migrations failed.
+    #[error("schema migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// An append did not start right after the last stored entry, or its
+    /// entries were not numbered consecutively.
+    #[error("non-contiguous append: expected seq {expected}, got {got}")]
+    NonContiguous {
+        /// The seq the entry should have had.
+        expected: u64,
+        /// The seq it had.
+        got: u64,
+    },
+    /// A checkpoint's tree size is smaller than an earlier checkpoint's.
+    #[error("checkpoint for tree size {got} comes after one for tree size {last}")]
+    CheckpointOutOfOrder {
+        /// Tree size of the last stored checkpoint.
+        last: u64,
+        /// Tree size of the rejected checkpoint.
+        got: u64,
+    },
+    /// A checkpoint covers entries that are not stored.
+    #[error("checkpoint for tree size {tree_size} but only {log_len} entries are stored")]
+    CheckpointBeyondLog {
+        /// Tree size of the rejected checkpoint.
+        tree_size: u64,
+        /// Number of entries stored.
+        log_len: u64,
+    },
+    /// A number does not fit the database's signed 64-bit integers.
+    #[error("{what} {value} does not fit in a signed 64-bit database integer")]
+    OutOfRange {
+        /// What the number is.
+        what: &'static str,
+        /// The number.
+        value: u64,
+    },
+    /// The database holds something the schema should have prevented.
+    #[error("corrupt store: {0}")]
+    Corrupt(String),
+    /// The log writer task has stopped (all its handles were dropped, or it
+    /// panicked), so the append was not done.
+    #[error("the log writer has stopped")]
+    WriterClosed,
+    /// An earlier commit failed in a way that leaves the writer unsure of
+    /// what is stored; the board must restart and replay the log.
+    #[error("the log writer is poisoned by an earlier failed commit; restart the board")]
+    WriterPoisoned,
+    /// The group commit that held this append failed; nothing of the batch
+    /// was acknowledged. The same error is shared by every append of the batch.
+    #[error("group commit failed: {0}")]
+    BatchFailed(#[source] Arc<StoreError>),
+}
+
+/// Attaches what the store was doing to a database error.
+fn db(context: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
+    move |source| StoreError::Database { context, source }
+}
+
+/// Converts a count or position to the database's `BIGINT`.
+fn to_i64(what: &'static str, value: u64) -> Result<i64, StoreError> {
+    i64::try_from(value).map_err(|_| StoreError::OutOfRange { what, value })
+}
+
+/// Converts a database `BIGINT` back, refusing negative values.
+fn from_i64(what: &str, value: i64) -> Result<u64, StoreError> {
+    u64::try_from(value).map_err(|_| StoreError::Corrupt(format!("negative {what} {value}")))
+}
+
+/// Runs the same code on whichever pool the store has; `$pool` is bound to
+/// the concrete pool in each arm. SQL with `$N` placeholders works on both.
+macro_rules! on_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match $store {
+            Store::Sqlite($pool) => $body,
+            Store::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// Seq of the next entry to append: one past the highest stored seq (an
+/// index look-up, not a scan).
+const NEXT_SEQ_SQL: &str = "SELECT COALESCE(MAX(seq) + 1, 0) FROM log_entries";
+
+/// The board's durable log storage: an SQLite or PostgreSQL connection pool.
+///
+/// Cloning is cheap (pools are reference counted).
+#[derive(Debug, Clone)]
+pub enum Store {
+    /// Embedded SQLite database in a directory.
+    Sqlite(SqlitePool),
+    /// PostgreSQL server.
+    Postgres(PgPool),
+}
+
+impl Store {
+    /// Opens the store and applies any pending schema migrations.
+    ///
+    /// `location` is either a `postgres://` (or `postgresql://`) URL, or the
+    /// path of a directory for the embedded SQLite store: the directory and
+    /// the database file `DIR/board.sqlite3` are created on first run.
+    pub async fn open(location: &str) -> Result<Store, StoreError> {
+        if location.starts_with("postgres://") || location.starts_with("postgresql://") {
+            let options = PgConnectOptions::from_str(location).map_err(StoreError::InvalidUrl)?;
+            Self::open_postgres(options).await
+        } else {
+            Self::open_sqlite(Path::new(location)).await
+        }
+    }
+
+    /// Opens (creating on first run) the SQLite store in directory `dir`,
+    /// in WAL mode with `synchronous=FULL`, and migrates it.
+    pub async fn open_sqlite(dir: &Path) -> Result<Store, StoreError> {
+        tokio::fs::create_dir_all(dir)
+            .await
+            .map_err(|source| StoreError::CreateDir {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        let options = SqliteConnectOptions::new()
+            .filename(dir.join(SQLITE_FILE_NAME))
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await
+            .map_err(db("opening the SQLite database"))?;
+        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+        Ok(Store::Sqlite(pool))
+    }
+
+    /// Connects to PostgreSQL with the given options and migrates the
+    /// database.
+    pub async fn open_postgres(options: PgConnectOptions) -> Result<Store, StoreError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await
+            .map_err(db("connecting to PostgreSQL"))?;
+        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        Ok(Store::Postgres(pool))
+    }
+
+    /// Closes every connection of the pool, waiting for those in use to be
+    /// returned. Later calls on any clone of this store fail.
+    pub async fn close(&self) {
+        on_pool!(self, pool => pool.close().await)
+    }
+
+    /// Appends `entries` in one transaction (the group commit); durable when
+    /// this returns `Ok`.
+    ///
+    /// The first entry's seq must equal [`Store::len`] and the following
+    /// ones must count up by one, otherwise [`StoreError::NonContiguous`] is
+    /// returned and nothing is stored. Two concurrent appenders of the same
+    /// seq cannot both succeed (primary key). An empty slice is a no-op.
+    pub async fn append(&self, entries: &[StoredEntry]) -> Result<(), StoreError> {
+        let Some(first) = entries.first() else {
+            return Ok(());
+        };
+        let first_seq = to_i64("seq", first.seq)?;
+        for (i, e) in entries.iter().enumerate() {
+            let expected = first
+                .seq
+                .checked_add(i as u64)
+                .ok_or(StoreError::OutOfRange {
+                    what: "seq",
+                    value: u64::MAX,
+                })?;
+            if e.seq != expected {
+                return Err(StoreError::NonContiguous {
+                    expected,
+                    got: e.seq,
+                });
+            }
+            to_i64("seq", e.seq)?;
+        }
+        let check = |next: i64| -> Result<(), StoreError> {
+            if next != first_seq {
+                return Err(StoreError::NonContiguous {
+                    expected: from_i64("seq", next)?,
+                    got: first.seq,
+                });
+            }
+            Ok(())
+        };
+        match self {
+            Store::Sqlite(pool) => {
+                // BEGIN IMMEDIATE takes the write lock up front, so the seq
+                // check and the inserts see the same log.
+                let mut tx = pool
+                    .begin_with("BEGIN IMMEDIATE")
+                    .await
+                    .map_err(db("starting the append transaction"))?;
+                let next: i64 = sqlx::query_scalar(NEXT_SEQ_SQL)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(db("reading the log length"))?;
+                check(next)?;
+                for e in entries {
+                    sqlx::query(
+                        "INSERT INTO log_entries (seq, entry_hash, body) VALUES ($1, $2, $3)",
+                    )
+                    .bind(to_i64("seq", e.seq)?)
+                    .bind(&e.entry_hash[..])
+                    .bind(&e.body[..])
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db("inserting a log entry"))?;
+                }
+                tx.commit()
+                    .await
+                    .map_err(db("committing the append transaction"))?;
+            }
+            Store::Postgres(pool) => {
+                let mut tx = pool
+                    .begin()
+                    .await
+                    .map_err(db("starting the append transaction"))?;
+                let next: i64 = sqlx::query_scalar(NEXT_SEQ_SQL)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(db("reading the log length"))?;
+                check(next)?;
+                // One round trip for the whole batch.
+                let seqs = entries
+                    .iter()
+                    .map(|e| to_i64("seq", e.seq))
+                    .collect::<Result<Vec<i64>, _>>()?;
+                let hashes: Vec<&[u8]> = entries.iter().map(|e| &e.entry_hash[..]).collect();
+                let bodies: Vec<&[u8]> = entries.iter().map(|e| &e.body[..]).collect();
+                sqlx::query(
+                    "INSERT INTO log_entries (seq, entry_hash, body) \
+                     SELECT * FROM UNNEST($1::BIGINT[], $2::BYTEA[], $3::BYTEA[])",
+                )
+                .bind(seqs)
+                .bind(hashes)
+                .bind(bodies)
+                .execute(&mut *tx)
+                .await
+                .map_err(db("inserting log entries"))?;
+                tx.commit()
+                    .await
+                    .map_err(db("committing the append transaction"))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Number of stored entries, which is also the seq of the next one.
+    pub async fn len(&self) -> Result<u64, StoreError> {
+        let next: i64 = on_pool!(self, pool => sqlx::query_scalar(NEXT_SEQ_SQL)
+            .fetch_one(pool)
+            .await
+            .map_err(db("reading the log length"))?);
+        from_i64("log length", next)
+    }
+
+    /// Whether the log has no entries.
+    pub async fn is_empty(&self) -> Result<bool, StoreError> {
+        Ok(self.len().await? == 0)
+    }
+
+    /// Up to `limit` entries starting at seq `from_seq`, in ascending seq
+    /// order; empty when `from_seq` is at or past the end.
+    pub async fn read_range(
+        &self,
+        from_seq: u64,
+        limit: u64,
+    ) -> Result<Vec<StoredEntry>, StoreError> {
+        let from = to_i64("seq", from_seq)?;
+        let limit_i = i64::try_from(limit).unwrap_or(i64::MAX);
+        const SQL: &str =
+            "SELECT seq, entry_hash, body FROM log_entries WHERE seq >= $1 ORDER BY seq LIMIT $2";
+        let rows = on_pool!(self, pool => {
+            let rows = sqlx::query(SQL)
+                .bind(from)
+                .bind(limit_i)
+                .fetch_all(pool)
+                .await
+                .map_err(db("reading log entries"))?;
+            rows.iter()
+                .map(|row| {
+                    let seq: i64 = row.try_get(0).map_err(db("decoding a log entry"))?;
+                    let hash: Vec<u8> = row.try_get(1).map_err(db("decoding a log entry"))?;
+                    let body: Vec<u8> = row.try_get(2).map_err(db("decoding a log entry"))?;
+                    Ok((seq, hash, body))
+                })
+                .collect::<Result<Vec<_>, StoreError>>()?
+        });
+        let mut out = Vec::with_capacity(rows.len());
+        for (i, (seq, hash, body)) in rows.into_iter().enumerate() {
+            let seq = from_i64("seq", seq)?;
+            if Some(seq) != from_seq.checked_add(i as u64) {
+                return Err(StoreError::Corrupt(format!(
+                    "gap in the log: expected seq {} but found {seq}",
+                    from_seq.saturating_add(i as u64)
+                )));
+            }
+            let entry_hash: [u8; 32] = hash.try_into().map_err(|h: Vec<u8>| {
+                StoreError::Corrupt(format!(
+                    "entry {seq} has a {}-byte hash instead of 32",
+                    h.len()
+                ))
+            })?;
+            out.push(StoredEntry {
+                seq,
+                entry_hash,
+                body,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Stores a signed checkpoint after all earlier ones.
+    ///
+    /// Its tree size must be at least that of the last stored checkpoint
+    /// ([`StoreError::CheckpointOutOfOrder`]) and at most the number of
+    /// stored entries ([`StoreError::CheckpointBeyondLog`]).
+    pub async fn append_checkpoint(&self, cp: &StoredCheckpoint) -> Result<(), StoreError> {
+        let tree_size = to_i64("tree size", cp.tree_size)?;
+        const LAST_SQL: &str = "SELECT COALESCE(MAX(idx) + 1, 0), \
+             COALESCE((SELECT tree_size FROM checkpoints ORDER BY idx DESC LIMIT 1), 0) \
+             FROM checkpoints";
+        const INSERT_SQL: &str =
+            "INSERT INTO checkpoints (idx, tree_size, body) VALUES ($1, $2, $3)";
+        let check = |next_idx: i64, last_size: i64, log_len: i64| -> Result<(), StoreError> {
+            let log_len = from_i64("log length", log_len)?;
+            if cp.tree_size > log_len {
+                return Err(StoreError::CheckpointBeyondLog {
+                    tree_size: cp.tree_size,
+                    log_len,
+                });
+            }
+            let last = from_i64("tree size", last_size)?;
+            if next_idx > 0 && cp.tree_size < last {
+                return Err(StoreError::CheckpointOutOfOrder {
+                    last,
+                    got: cp.tree_size,
+                });
+            }
+            Ok(())
+        };
+        macro_rules! body {
+            ($tx:ident) => {{
+                let (next_idx, last_size): (i64, i64) = sqlx::query_as(LAST_SQL)
+                    .fetch_one(&mut *$tx)
+                    .await
+                    .map_err(db("reading the last checkpoint"))?;
+                let log_len: i64 = sqlx::query_scalar(NEXT_SEQ_SQL)
+                    .fetch_one(&mut *$tx)
+                    .await
+                    .map_err(db("reading the log length"))?;
+                check(next_idx, last_size, log_len)?;
+                sqlx::query(INSERT_SQL)
+                    .bind(next_idx)
+                    .bind(tree_size)
+                    .bind(&cp.body[..])
+                    .execute(&mut *$tx)
+                    .await
+                    .map_err(db("inserting a checkpoint"))?;
+                $tx.commit().await.map_err(db("committing a checkpoint"))?;
+            }};
+        }
+        match self {
+            Store::Sqlite(pool) => {
+                let mut tx = pool
+                    .begin_with("BEGIN IMMEDIATE")
+                    .await
+                    .map_err(db("starting the checkpoint transaction"))?;
+                body!(tx);
+            }
+            Store::Postgres(pool) => {
+                let mut tx = pool
+                    .begin()
+                    .await
+                    .map_err(db("starting the checkpoint transaction"))?;
+                body!(tx);
+            }
+        }
+        Ok(())
+    }
+
+    /// All stored checkpoints, in the order they were stored.
+    pub async fn checkpoints(&self) -> Result<Vec<StoredCheckpoint>, StoreError> {
+        const SQL: &str = "SELECT tree_size, body FROM checkpoints ORDER BY idx";
+        let rows: Vec<(i64, Vec<u8>)> = on_pool!(self, pool => sqlx::query_as(SQL)
+            .fetch_all(pool)
+            .await
+            .map_err(db("reading checkpoints"))?);
+        rows.into_iter()
+            .map(|(size, body)| {
+                Ok(StoredCheckpoint {
+                    tree_size: from_i64("tree size", size)?,
+                    body,
+                })
+            })
+            .collect()
+    }
+
+    /// The most recently stored checkpoint, if any.
+    pub async fn latest_checkpoint(&self) -> Result<Option<StoredCheckpoint>, StoreError> {
+        const SQL: &str = "SELECT tree_size, body FROM checkpoints ORDER BY idx DESC LIMIT 1";
+        let row: Option<(i64, Vec<u8>)> = on_pool!(self, pool => sqlx::query_as(SQL)
+            .fetch_optional(pool)
+            .await
+            .map_err(db("reading the latest checkpoint"))?);
+        row.map(|(size, body)| {
+            Ok(StoredCheckpoint {
+                tree_size: from_i64("tree size", size)?,
+                body,
+            })
+        })
+        .transpose()
+    }
+
+    /// Sets `key` to `value`, replacing any earlier value.
+    pub async fn put_meta(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        const SQL: &str = "INSERT INTO meta (key, value) VALUES ($1, $2) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+        on_pool!(self, pool => sqlx::query(SQL)
+            .bind(key)
+            .bind(value)
+            .execute(pool)
+            .await
+            .map_err(db("writing a meta value"))
+            .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// The value stored under `key`, if any.
+    pub async fn get_meta(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        const SQL: &str = "SELECT value FROM meta WHERE key = $1";
+        let value = on_pool!(self, pool => sqlx::query_scalar(SQL)
+            .bind(key)
+            .fetch_optional(pool)
+            .await
+            .map_err(db("reading a meta value"))?);
+        Ok(value)
+    }
+}
+
+/// Test fixtures shared by the store and writer tests: a fresh SQLite
+/// directory or a fresh PostgreSQL database per test.
+#[cfg(test)]
+pub(crate) mod testutil {
+    use super::*;
+    use rand_core::{OsRng, RngCore};
+
+    /// Default PostgreSQL server for the tests, overridden by the
+    /// `PSEPHOS_TEST_DATABASE_URL` environment variable.
+    pub const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+    /// A place to open stores in, removed by [`Fixture::cleanup`].
+    #[allow(clippy::large_enum_variant)] // one per test
+    pub enum Fixture {
+        /// A temporary directory for SQLite.
+        Sqlite(tempfile::TempDir),
+        /// A freshly created PostgreSQL database.
+        Postgres {
+            /// Connection to the server's base database, to drop ours.
+            admin: PgPool,
+            /// Name of our database.
+            name: String,
+            /// Options pointing at our database.
+            options: PgConnectOptions,
+            /// URL pointing at our database.
+            url: String,
+        },
+    }
+
+    impl Fixture {
+        /// A fresh SQLite directory.
+        pub fn sqlite() -> Fixture {
+            Fixture::Sqlite(tempfile::tempdir().expect("create a temporary directory"))
+        }
+
+        /// A fresh PostgreSQL database, or `None` (after a loud message)
+        /// when the server cannot be reached.
+        pub async fn postgres(test: &str) -> Option<Fixture> {
+            let base = std::env::var("PSEPHOS_TEST_DATABASE_URL")
+                .unwrap_or_else(|_| DEFAULT_PG_URL.to_string());
+            let base_opts = match PgConnectOptions::from_str(&base) {
+                Ok(o) => o,
+                Err(e) => {
+                    skip(test, &format!("bad URL {base}: {e}"));
+                    return None;
+                }
+            };
+            let admin = match PgPoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(Duration::from_secs(3))
+                .connect_with(base_opts.clone())
+                .await
+            {
+                Ok(p) => p,
+                Err(e) => {
+                    skip(test, &format!("cannot connect to {base}: {e}"));
+                    return None;
+                }
+            };
+            let name = format!("psephos_test_{:016x}", OsRng.next_u64());
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&admin)
+                .await
+                .expect("create the test database");
+            Some(Fixture::Postgres {
+                admin,
+                url: with_database(&base, &name),
+                options: base_opts.database(&name),
+                name,
+            })
+        }
+
+        /// Opens a store on the fixture (again), through [`Store::open`].
+        pub async fn open(&self) -> Store {
+            let location = match self {
+                Fixture::Sqlite(dir) => dir.path().join("board").to_string_lossy().into_owned(),
+                Fixture::Postgres { url, .. } => url.clone(),
+            };
+            Store::open(&location).await.expect("open the store")
+        }
+
+        /// Opens a store through the backend-specific constructor.
+        pub async fn open_direct(&self) -> Store {
+            match self {
+                Fixture::Sqlite(dir) => Store::open_sqlite(&dir.path().join("board")).await,
+                Fixture::Postgres { options, .. } => Store::open_postgres(options.clone()).await,
+            }
+            .expect("open the store")
+        }
+
+        /// Makes inserting a log entry whose body is `boom` fail, to test
+        /// failed commits.
+        pub async fn install_boom_trigger(&self, store: &Store) {
+            match store {
+                Store::Sqlite(pool) => {
+                    sqlx::query(
+                        "CREATE TRIGGER boom BEFORE INSERT ON log_entries \
+                         WHEN NEW.body = X'626f6f6d' BEGIN SELECT RAISE(ABORT, 'boom'); END",
+                    )
+                    .execute(pool)
+                    .await
+                    .expect("create trigger");
+                }
+                Store::Postgres(pool) => {
+                    sqlx::query(
+                        "CREATE FUNCTION boom() RETURNS trigger AS $$ BEGIN \
+                         IF NEW.body = '\\x626f6f6d'::bytea THEN RAISE EXCEPTION 'boom'; END IF; \
+                         RETURN NEW; END $$ LANGUAGE plpgsql",
+                    )
+                    .execute(pool)
+                    .await
+                    .expect("create function");
+                    sqlx::query(
+                        "CREATE TRIGGER boom BEFORE INSERT ON log_entries \
+                         FOR EACH ROW EXECUTE FUNCTION boom()",
+                    )
+                    .execute(pool)
+                    .await
+                    .expect("create trigger");
+                }
+            }
+        }
+
+        /// Removes the fixture (drops the PostgreSQL database).
+        pub async fn cleanup(self) {
+            if let Fixture::Postgres { admin, name, .. } = self {
+                if let Err(e) = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&admin)
+                    .await
+                {
+                    eprintln!("could not drop test database {name}: {e}");
+                }
+                admin.close().await;
+            }
+        }
+    }
+
+    /// Says loudly that a PostgreSQL test is skipped. Written straight to
+    /// the process's stderr, which the test harness does not capture (it
+    /// captures `eprintln!`), so that it shows in every run.
+    fn skip(test: &str, why: &str) {
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPING PostgreSQL test {test}: {why} (set PSEPHOS_TEST_DATABASE_URL)"
+        );
+    }
+
+    /// `url` with its database (path) replaced by `name`.
+    fn with_database(url: &str, name: &str) -> String {
+        let (main, query) = match url.find('?') {
+            Some(i) => url.split_at(i),
+            None => (url, ""),
+        };
+        let authority_start = main.find("://").map_or(0, |i| i + 3);
+        let path_start = main[authority_start..]
+            .find('/')
+            .map_or(main.len(), |i| authority_start + i);
+        format!("{}/{name}{query}", &main[..path_start])
+    }
+
+    /// Defines module `$name` with tests `sqlite` and `postgres` that run the
+    /// sibling `async fn $name(&Fixture)` against a fresh SQLite store and,
+    /// when the server is reachable, a fresh PostgreSQL database.
+    macro_rules! both_backends {
+        ($name:ident) => {
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    let fixture = $crate::store::testutil::Fixture::sqlite();
+                    super::$name(&fixture).await;
+                    fixture.cleanup().await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    let Some(fixture) =
+                        $crate::store::testutil::Fixture::postgres(stringify!($name)).await
+                    else {
+                        return;
+                    };
+                    super::$name(&fixture).await;
+                    fixture.cleanup().await;
+                }
+            }
+        };
+    }
+    pub(crate) use both_backends;
+
+    #[test]
+    fn url_database_replacement() {
+        assert_eq!(
+            with_database("postgres://postgres@127.0.0.1:5432/test", "x"),
+            "postgres://postgres@127.0.0.1:5432/x"
+        );
+        assert_eq!(
+            with_database("postgres://u:p@h/db?sslmode=disable", "x"),
+            "postgres://u:p@h/x?sslmode=disable"
+        );
+        assert_eq!(
+            with_database("postgres://h:5432", "x"),
+            "postgres://h:5432/x"
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testutil::{both_backends, Fixture};
+    use super::*;
+
+    fn entry(seq: u64) -> StoredEntry {
+        StoredEntry {
+            seq,
+            entry_hash: *blake3::hash(&seq.to_le_bytes()).as_bytes(),
+            body: format!("{{\"n\":{seq}}}").into_bytes(),
+        }
+    }
+
+    both_backends!(round_trip);
+    async fn round_trip(f: &Fixture) {
+        let store = f.open().await;
+        assert_eq!(store.len().await.expect("len"), 0);
+        assert!(store.is_empty().await.expect("is_empty"));
+        assert!(store.read_range(0, 10).await.expect("read").is_empty());
+        store.append(&[]).await.expect("empty append");
+        let first: Vec<_> = (0..3).map(entry).collect();
+        store.append(&first).await.expect("append");
+        let second: Vec<_> = (3..10).map(entry).collect();
+        store.append(&second).await.expect("append");
+        assert_eq!(store.len().await.expect("len"), 10);
+        let all = store.read_range(0, 100).await.expect("read");
+        assert_eq!(all, (0..10).map(entry).collect::<Vec<_>>());
+        let mid = store.read_range(4, 3).await.expect("read");
+        assert_eq!(mid, (4..7).map(entry).collect::<Vec<_>>());
+        assert!(store.read_range(10, 5).await.expect("read").is_empty());
+        assert_eq!(
+            store.read_range(9, u64::MAX).await.expect("read"),
+            vec![entry(9)]
+        );
+        // Large and empty bodies survive byte for byte.
+        let big = StoredEntry {
+            seq: 10,
+            entry_hash: [0xab; 32],
+            body: (0..200_000u32).map(|i| (i % 251) as u8).collect(),
+        };
+        let empty = StoredEntry {
+            seq: 11,
+            entry_hash: [0; 32],
+            body: Vec::new(),
+        };
+        store
+            .append(&[big.clone(), empty.clone()])
+            .await
+            .expect("append");
+        assert_eq!(
+            store.read_range(10, 2).await.expect("read"),
+            vec![big, empty]
+        );
+        store.close().await;
+    }
+
+    both_backends!(non_contiguous_rejected);
+    async fn non_contiguous_rejected(f: &Fixture) {
+        let store = f.open().await;
+        // Must start at 0.
+        let err = store.append(&[entry(1)]).await.expect_err("gap at start");
+        assert!(
+            matches!(
+                err,
+                StoreError::NonContiguous {
+                    expected: 0,
+                    got: 1
+                }
+            ),
+            "{err}"
+        );
+        store.append(&[entry(0), entry(1)]).await.expect("append");
+        // Gap after the tail.
+        let err = store.append(&[entry(3)]).await.expect_err("gap");
+        assert!(
+            matches!(
+                err,
+                StoreError::NonContiguous {
+                    expected: 2,
+                    got: 3
+                }
+            ),
+            "{err}"
+        );
+        // Overlap with the tail.
+        let err = store
+            .append(&[entry(1), entry(2)])
+            .await
+            .expect_err("overlap");
+        assert!(
+            matches!(
+                err,
+                StoreError::NonContiguous {
+                    expected: 2,
+                    got: 1
+                }
+            ),
+            "{err}"
+        );
+        // Gap inside the batch: nothing of it is stored.
+        let err = store
+            .append(&[entry(2), entry(4)])
+            .await
+            .expect_err("gap inside");
+        assert!(
+            matches!(
+                err,
+                StoreError::NonContiguous {
+                    expected: 3,
+                    got: 4
+                }
+            ),
+            "{err}"
+        );
+        // Out of range seq.
+        let mut huge = entry(2);
+        huge.seq = u64::MAX;
+        let err = store.append(&[huge]).await.expect_err("huge");
+        assert!(matches!(err, StoreError::OutOfRange { .. }), "{err}");
+        assert_eq!(store.len().await.expect("len"), 2);
+        store.append(&[entry(2)]).await.expect("append");
+        assert_eq!(store.len().await.expect("len"), 3);
+        store.close().await;
+    }
+
+    both_backends!(meta_upsert);
+    async fn meta_upsert(f: &Fixture) {
+        let store = f.open().await;
+        assert_eq!(store.get_meta("election").await.expect("get"), None);
+        store.put_meta("election", b"one").await.expect("put");
+        store.put_meta("key", &[0, 1, 2, 255]).await.expect("put");
+        assert_eq!(
+            store.get_meta("election").await.expect("get"),
+            Some(b"one".to_vec())
+        );
+        store.put_meta("election", b"two").await.expect("put again");
+        assert_eq!(
+            store.get_meta("election").await.expect("get"),
+            Some(b"two".to_vec())
+        );
+        assert_eq!(
+            store.get_meta("key").await.expect("get"),
+            Some(vec![0, 1, 2, 255])
+        );
+        store.put_meta("empty", b"").await.expect("put empty");
+        assert_eq!(
+            store.get_meta("empty").await.expect("get"),
+            Some(Vec::new())
+        );
+        store.close().await;
+    }
+
+    both_backends!(reopen_keeps_data);
+    async fn reopen_keeps_data(f: &Fixture) {
+        let store = f.open().await;
+        store
+            .append(&(0..5).map(entry).collect::<Vec<_>>())
+            .await
+            .expect("append");
+        store.put_meta("k", b"v").await.expect("put");
+        store
+            .append_checkpoint(&StoredCheckpoint {
+                tree_size: 5,
+                body: b"cp5".to_vec(),
+            })
+            .await
+            .expect("checkpoint");
+        store.close().await;
+        drop(store);
+
+        // Reopening runs the migrations again (a no-op) and sees the data.
+        let store = f.open_direct().await;
+        assert_eq!(store.len().await.expect("len"), 5);
+        assert_eq!(
+            store.read_range(0, 10).await.expect("read"),
+            (0..5).map(entry).collect::<Vec<_>>()
+        );
+        assert_eq!(store.get_meta("k").await.expect("get"), Some(b"v".to_vec()));
+        assert_eq!(
+            store.checkpoints().await.expect("checkpoints"),
+            vec![StoredCheckpoint {
+                tree_size: 5,
+                body: b"cp5".to_vec()
+            }]
+        );
+        store
+            .append(&[entry(5)])
+            .await
+            .expect("append after reopen");
+        assert_eq!(store.len().await.expect("len"), 6);
+        store.close().await;
+    }
+
+    both_backends!(checkpoints_in_order);
+    async fn checkpoints_in_order(f: &Fixture) {
+        let store = f.open().await;
+        assert!(store.checkpoints().await.expect("checkpoints").is_empty());
+        assert_eq!(store.latest_checkpoint().await.expect("latest"), None);
+        store
+            .append(&(0..8).map(entry).collect::<Vec<_>>())
+            .await
+            .expect("append");
+        let cps: Vec<StoredCheckpoint> = [0u64, 3, 3, 5, 8]
+            .iter()
+            .enumerate()
+            .map(|(i, &tree_size)| StoredCheckpoint {
+                tree_size,
+                body: format!("checkpoint {i} at {tree_size}").into_bytes(),
+            })
+            .collect();
+        for cp in &cps {
+            store.append_checkpoint(cp).await.expect("checkpoint");
+        }
+        assert_eq!(store.checkpoints().await.expect("checkpoints"), cps);
+        assert_eq!(
+            store.latest_checkpoint().await.expect("latest"),
+            cps.last().cloned()
+        );
+        // Going backwards is refused.
+        let err = store
+            .append_checkpoint(&StoredCheckpoint {
+                tree_size: 7,
+                body: b"old".to_vec(),
+            })
+            .await
+            .expect_err("backwards");
+        assert!(
+            matches!(err, StoreError::CheckpointOutOfOrder { last: 8, got: 7 }),
+            "{err}"
+        );
+        // So is a checkpoint beyond the stored log.
+        let err = store
+            .append_checkpoint(&StoredCheckpoint {
+                tree_size: 9,
+                body: b"future".to_vec(),
+            })
+            .await
+            .expect_err("beyond");
+        assert!(
+            matches!(
+                err,
+                StoreError::CheckpointBeyondLog {
+                    tree_size: 9,
+                    log_len: 8
+                }
+            ),
+            "{err}"
+        );
+        assert_eq!(store.checkpoints().await.expect("checkpoints"), cps);
+        store.close().await;
+    }
+
+    #[tokio::test]
+    async fn sqlite_settings() {
+        let f = Fixture::sqlite();
+        let store = f.open().await;
+        let Store::Sqlite(pool) = &store else {
+            panic!("expected SQLite");
+        };
+        let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+            .fetch_one(pool)
+            .await
+            .expect("pragma");
+        assert_eq!(mode.to_lowercase(), "wal");
+        // FULL = 2.
+        let sync: i64 = sqlx::query_scalar("PRAGMA synchronous")
+            .fetch_one(pool)
+            .await
+            .expect("pragma");
+        assert_eq!(sync, 2);
+        if let Fixture::Sqlite(dir) = &f {
+            assert!(dir.path().join("board").join(SQLITE_FILE_NAME).is_file());
+        }
+        store.close().await;
+    }
+
+    #[tokio::test]
+    async fn bad_locations() {
+        let err = Store::open("postgres://%zz@/").await.expect_err("bad url");
+        assert!(matches!(err, StoreError::InvalidUrl(_)), "{err}");
+        let f = tempfile::NamedTempFile::new().expect("temp file");
+        // A regular file where the directory should be.
+        let err = Store::open(&f.path().join("sub").to_string_lossy())
+            .await
+            .expect_err("not a directory");
+        assert!(matches!(err, StoreError::CreateDir { .. }), "{err}");
+    }
+}
