@@ -7,12 +7,13 @@
 #   debian  - when rustup cannot fetch the wasm32 std (no access to the Rust dist
 #             server), Debian's rustc-web/cargo-web 1.96 (/usr/bin/rustc, /usr/bin/cargo)
 #             build std from source (rust-web-src) with `-Z build-std` and link
-#             with Debian's wasm-ld (lld).
+#             with Debian's wasm-ld from lld-19.
 #
 # Environment knobs:
 #   PSEPHOS_WASM_TOOLCHAIN=auto|rustup|debian   (default auto: rustup, else debian)
 #   PSEPHOS_WASM_TARGET_DIR=DIR                 (default target/wasm, target/wasm-debian)
-#   PSEPHOS_WASM_LD=PATH                        (wasm linker for the debian toolchain)
+#   PSEPHOS_WASM_LD=PATH                        (wasm linker for the debian toolchain,
+#                                                default /usr/lib/llvm-19/bin/wasm-ld)
 
 WASM_TARGET=wasm32-unknown-unknown
 WASM_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -65,26 +66,18 @@ wasm_rustup_ready() {
     fi
 }
 
-# Pick a wasm linker for Debian's rustc 1.96 (LLVM 22): the newest lld installed
-# (bookworm's default lld 14 works; lld-19 is also packaged).
+# The wasm linker for Debian's rustc 1.96 (LLVM 22). Pinned to lld-19 (Debian
+# bookworm package lld-19) rather than "whatever wasm-ld is newest", because
+# the linker is part of what makes the committed web bundle reproducible.
+# (bookworm's default lld, 14, also links our crates, but its output differs.)
+WASM_DEBIAN_LD_PKG=lld-19
 wasm_debian_linker() {
-    if [ -n "${PSEPHOS_WASM_LD:-}" ]; then
-        echo "$PSEPHOS_WASM_LD"
-        return
-    fi
-    local v
-    for v in 19 18 17 16 15; do
-        if [ -x "/usr/lib/llvm-$v/bin/wasm-ld" ]; then
-            echo "/usr/lib/llvm-$v/bin/wasm-ld"
-            return
-        fi
-    done
-    command -v wasm-ld
+    echo "${PSEPHOS_WASM_LD:-/usr/lib/llvm-19/bin/wasm-ld}"
 }
 
 # Make sure Debian's rustc-web toolchain is installed.
 wasm_debian_install() {
-    wasm_apt_install rustc-web cargo-web rust-web-src lld
+    wasm_apt_install rustc-web cargo-web rust-web-src "$WASM_DEBIAN_LD_PKG"
 }
 
 # Sets WASM_MODE, WASM_CARGO (array: the cargo command up to and including
@@ -116,9 +109,9 @@ wasm_setup() {
         wasm_log "falling back to Debian's rustc-web toolchain with -Z build-std"
         wasm_debian_install
         local ld
-        ld="$(wasm_debian_linker || true)"
-        if [ -z "$ld" ]; then
-            wasm_log "no wasm-ld found (apt-get install lld)"
+        ld="$(wasm_debian_linker)"
+        if [ ! -x "$ld" ]; then
+            wasm_log "no wasm linker at $ld (apt-get install $WASM_DEBIAN_LD_PKG)"
             return 1
         fi
         export CARGO_TARGET_DIR="${PSEPHOS_WASM_TARGET_DIR:-$WASM_ROOT/target/wasm-debian}"
