@@ -138,3 +138,19 @@ pub mod hex64 {
         Ok(out)
     }
 }
+
+/// The hash of the voter's web bundle: BLAKE3-derive(BUNDLE, for each file in byte order of
+/// name: LE64(len name) ‖ name ‖ LE64(len content) ‖ content). Published in the `open` entry so
+/// an auditor can check that the code voters ran is the code in the repository.
+pub fn web_bundle_hash(files: &[(String, Vec<u8>)]) -> Hash {
+    let mut sorted: Vec<&(String, Vec<u8>)> = files.iter().collect();
+    sorted.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    let mut h = blake3::Hasher::new_derive_key(contexts::BUNDLE);
+    for (name, content) in sorted {
+        h.update(&(name.len() as u64).to_le_bytes());
+        h.update(name.as_bytes());
+        h.update(&(content.len() as u64).to_le_bytes());
+        h.update(content);
+    }
+    *h.finalize().as_bytes()
+}
