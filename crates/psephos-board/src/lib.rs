@@ -1,0 +1,23 @@
+//! The psephos bulletin board: an append-only, hash-chained election log behind an HTTP API
+//! (docs/api.md), stored in SQLite or PostgreSQL.
+//!
+//! - [`init_election`] creates an election in an empty store.
+//! - [`Board::open`] replays and checks the stored log, then [`serve`] answers requests.
+#![forbid(unsafe_code)]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+mod board;
+pub mod error;
+pub mod ratelimit;
+mod state;
+pub mod store;
+pub mod writer;
+
+pub use board::{
+    init_election, serve, web_bundle_hash, Board, BoardConfig, ChallengeAnswer, ElectionStatus,
+    InitOutput, TrackingStatus, MAX_BALLOT_BODY,
+};
+pub use error::{ApiError, BoardError, ErrorBody};

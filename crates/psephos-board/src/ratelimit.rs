@@ -1,0 +1,119 @@
+//! A per-client-IP token bucket, answering `429 rate_limited` when a client exceeds it.
+//!
+//! Configured by the `PSEPHOS_RATE_LIMIT` environment variable: `off`, or
+//! `<requests per second>,<burst>` (default `50,200`). Loopback clients are exempt unless
+//! `PSEPHOS_RATE_LIMIT_LOOPBACK=1` (load tests post thousands of ballots per second from
+//! 127.0.0.1).
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::error::ApiError;
+
+/// Most clients tracked before idle ones are forgotten.
+const MAX_TRACKED: usize = 100_000;
+
+#[derive(Clone, Copy)]
+struct Bucket {
+    tokens: f64,
+    at: Instant,
+}
+
+/// The limiter; cheap to clone.
+#[derive(Clone)]
+pub struct RateLimiter {
+    buckets: Arc<Mutex<HashMap<IpAddr, Bucket>>>,
+    rate: f64,
+    burst: f64,
+    limit_loopback: bool,
+}
+
+impl RateLimiter {
+    /// `rate` requests per second on average, bursts of `burst`.
+    pub fn new(rate: f64, burst: f64, limit_loopback: bool) -> Self {
+        RateLimiter {
+            buckets: Arc::new(Mutex::new(HashMap::new())),
+            rate: rate.max(0.001),
+            burst: burst.max(1.0),
+            limit_loopback,
+        }
+    }
+
+    /// From the environment (see the module docs); `None` when off.
+    pub fn from_env() -> Option<Self> {
+        let spec = std::env::var("PSEPHOS_RATE_LIMIT").unwrap_or_else(|_| "50,200".into());
+        if spec.trim() == "off" {
+            return None;
+        }
+        let mut parts = spec.split(',').map(|p| p.trim().parse::<f64>());
+        let (rate, burst) = match (parts.next(), parts.next()) {
+            (Some(Ok(r)), Some(Ok(b))) => (r, b),
+            _ => {
+                tracing::warn!(spec = %spec, "bad PSEPHOS_RATE_LIMIT; using 50,200");
+                (50.0, 200.0)
+            }
+        };
+        let loopback = std::env::var("PSEPHOS_RATE_LIMIT_LOOPBACK").is_ok_and(|v| v == "1");
+        Some(Self::new(rate, burst, loopback))
+    }
+
+    /// Takes a token for `ip`; false when its bucket is empty.
+    pub fn allow(&self, ip: IpAddr) -> bool {
+        if ip.is_loopback() && !self.limit_loopback {
+            return true;
+        }
+        let now = Instant::now();
+        let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        if buckets.len() >= MAX_TRACKED {
+            let (rate, burst) = (self.rate, self.burst);
+            buckets.retain(|_, b| b.tokens + now.duration_since(b.at).as_secs_f64() * rate < burst);
+        }
+        let b = buckets.entry(ip).or_insert(Bucket {
+            tokens: self.burst,
+            at: now,
+        });
+        b.tokens = (b.tokens + now.duration_since(b.at).as_secs_f64() * self.rate).min(self.burst);
+        b.at = now;
+        if b.tokens >= 1.0 {
+            b.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// The axum middleware; requests without a peer address (no `ConnectInfo`) pass.
+pub async fn middleware(State(limiter): State<RateLimiter>, req: Request, next: Next) -> Response {
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    if let Some(ip) = peer {
+        if !limiter.allow(ip) {
+            return ApiError::RateLimited.into_response();
+        }
+    }
+    next.run(req).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bucket_limits_and_exempts_loopback() {
+        let l = RateLimiter::new(1.0, 3.0, false);
+        let ip: IpAddr = "192.0.2.1".parse().expect("ip");
+        assert!(l.allow(ip) && l.allow(ip) && l.allow(ip));
+        assert!(!l.allow(ip));
+        let lo: IpAddr = "127.0.0.1".parse().expect("ip");
+        assert!((0..100).all(|_| l.allow(lo)));
+    }
+}
