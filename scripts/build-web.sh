@@ -2,26 +2,47 @@
 # Build the voter's browser client (crate psephos-web) to WebAssembly and run
 # wasm-bindgen on it:
 #
-#   crates/psephos-web/pkg/psephos_web.js
-#   crates/psephos-web/pkg/psephos_web_bg.wasm   (+ .d.ts files)
+#   crates/psephos-web/www/pkg/psephos_web.js
+#   crates/psephos-web/www/pkg/psephos_web_bg.wasm
+#
+# The bundle is COMMITTED (the board serves www/ so that `cargo run` alone works on a
+# fresh machine) and must be reproducible: scripts/check-web-bundle.sh rebuilds it and
+# compares bytes. Hence: one pinned toolchain by default (Debian's rustc-web, whose
+# version is recorded in crates/psephos-web/www-toolchain.txt), one codegen unit, fat LTO,
+# no debug info, and source paths remapped (--remap-path-prefix) so neither the checkout's
+# location nor $CARGO_HOME ends up in the .wasm.
 #
 # Toolchain: the rustup toolchain with the wasm32-unknown-unknown target when
 # rustup can fetch it, else Debian's rustc-web 1.96 with -Z build-std (see
 # scripts/lib/wasm.sh). The wasm build uses its own target dir (target/wasm or
 # target/wasm-debian) so it does not invalidate the native build cache.
 #
-# Environment: PSEPHOS_WASM_TOOLCHAIN=auto|rustup|debian, PSEPHOS_WEB_OUT=DIR
-# (default crates/psephos-web/pkg).
+# Environment: PSEPHOS_WASM_TOOLCHAIN=auto|rustup|debian (default debian: the committed
+# bundle is built with it), PSEPHOS_WEB_OUT=DIR (default crates/psephos-web/www/pkg),
+# PSEPHOS_WASM_TARGET_DIR (default target/web-bundle: kept apart from check-wasm.sh's
+# cache because the flags differ).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib/wasm.sh
 . scripts/lib/wasm.sh
 
 BINDGEN_VERSION=0.2.100 # must equal the `wasm-bindgen = "=..."` pin in crates/psephos-web/Cargo.toml
-OUT_DIR="${PSEPHOS_WEB_OUT:-crates/psephos-web/pkg}"
+OUT_DIR="${PSEPHOS_WEB_OUT:-crates/psephos-web/www/pkg}"
+export PSEPHOS_WASM_TOOLCHAIN="${PSEPHOS_WASM_TOOLCHAIN:-debian}"
+export PSEPHOS_WASM_TARGET_DIR="${PSEPHOS_WASM_TARGET_DIR:-$PWD/target/web-bundle}"
 
 # --- 1. cargo build --------------------------------------------------------
 wasm_setup
+# Reproducibility: paths out, one codegen unit. Speed: fat LTO, opt-level 3.
+cargo_home="${CARGO_HOME:-$HOME/.cargo}"
+export CARGO_ENCODED_RUSTFLAGS="--remap-path-prefix=$PWD=/psephos$(printf '\x1f')--remap-path-prefix=$cargo_home=/cargo$(printf '\x1f')-Cdebuginfo=0"
+export CARGO_PROFILE_RELEASE_LTO=fat
+export CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1
+export CARGO_PROFILE_RELEASE_OPT_LEVEL=3
+export CARGO_PROFILE_RELEASE_PANIC=abort
+export CARGO_PROFILE_RELEASE_DEBUG=false
+export CARGO_INCREMENTAL=0
+export SOURCE_DATE_EPOCH=0
 start=$SECONDS
 echo "+ ${WASM_CARGO[*]} -p psephos-web" >&2
 "${WASM_CARGO[@]}" -p psephos-web
@@ -57,9 +78,16 @@ fi
 
 # --- 3. wasm-bindgen ------------------------------------------------------------
 mkdir -p "$OUT_DIR"
-# The bundle is a build product: keep it out of git (as wasm-pack does).
-[ -e "$OUT_DIR/.gitignore" ] || printf '*\n' >"$OUT_DIR/.gitignore"
-echo "+ $bindgen --target web --out-dir $OUT_DIR --out-name psephos_web $wasm" >&2
-"$bindgen" --target web --out-dir "$OUT_DIR" --out-name psephos_web "$wasm"
+# Only the two served files: no .d.ts, no package.json (everything in pkg/ is hashed into
+# the election record by the board).
+echo "+ $bindgen --target web --no-typescript --out-dir $OUT_DIR --out-name psephos_web $wasm" >&2
+"$bindgen" --target web --no-typescript --out-dir "$OUT_DIR" --out-name psephos_web "$wasm"
+rm -f "$OUT_DIR/package.json" "$OUT_DIR/.gitignore"
+if [ -z "${PSEPHOS_WEB_OUT:-}" ]; then
+    # Record the toolchain of the committed bundle (check-web-bundle.sh compares it).
+    if [ "$WASM_MODE" = debian ]; then rustc_cmd=/usr/bin/rustc; else rustc_cmd=rustc; fi
+    { echo "rustc: $("$rustc_cmd" --version)"; echo "mode: $WASM_MODE"; echo "wasm-bindgen: $BINDGEN_VERSION"; } \
+        >crates/psephos-web/www-toolchain.txt
+fi
 echo "build-web: wrote $OUT_DIR:" >&2
 ls -l "$OUT_DIR" >&2

@@ -1,0 +1,437 @@
+//! The voter's client in plain Rust: everything the page does with the election's crypto, with
+//! JSON text in and out. [`crate`] wraps it for JavaScript; native tests drive it directly.
+//!
+//! The seed of a ballot stays here, never in JavaScript: [`Client::challenge_body`] reveals it
+//! (the voter challenged), [`Client::forget_seed`] zeroizes it (the voter cast).
+
+use std::fmt;
+
+use psephos_crypto::contest::BALLOT_ID_LEN;
+use psephos_crypto::group::{hex32, Element, FixedBase};
+use psephos_crypto::nonce::BallotSeed;
+use psephos_record::ballot::{Ballot, ChallengedBallot};
+use psephos_record::checkpoint::{Checkpoint, Receipt};
+use psephos_record::credential::{self, Credential};
+use psephos_record::hash::{base_hash, Hash};
+use psephos_record::manifest::Manifest;
+use serde_json::{json, Value};
+
+/// Why the client refused. `code()` is stable (the page picks its message by it); the Display
+/// text is for people.
+#[derive(Debug)]
+pub enum ClientError {
+    /// The voting code is malformed (checked locally, before anything is sent).
+    BadCode(credential::CodeError),
+    /// JSON from the board or the page has the wrong shape.
+    Malformed {
+        /// Which document.
+        what: &'static str,
+        /// What is wrong.
+        why: String,
+    },
+    /// The board's status disagrees with the manifest it serves.
+    Inconsistent(&'static str),
+    /// No election key yet: the election has not opened.
+    NotOpen,
+    /// The selection breaks a question's rules.
+    Selection(String),
+    /// The ballot could not be built.
+    Ballot(psephos_record::BallotError),
+    /// No encrypted ballot is waiting for a challenge.
+    NoPendingBallot,
+    /// The browser gave no randomness.
+    Randomness,
+    /// A challenged ballot does not open to its revealed choices.
+    OpeningMismatch,
+    /// A receipt does not verify.
+    BadReceipt(String),
+    /// A checkpoint's signature does not verify.
+    BadCheckpoint(String),
+}
+
+impl fmt::Display for ClientError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ClientError::BadCode(e) => write!(f, "{e}"),
+            ClientError::Malformed { what, why } => write!(f, "malformed {what}: {why}"),
+            ClientError::Inconsistent(why) => write!(f, "the board is inconsistent: {why}"),
+            ClientError::NotOpen => f.write_str("the election is not open yet"),
+            ClientError::Selection(why) => f.write_str(why),
+            ClientError::Ballot(e) => write!(f, "the ballot could not be encrypted: {e}"),
+            ClientError::NoPendingBallot => {
+                f.write_str("there is no encrypted ballot to challenge")
+            }
+            ClientError::Randomness => {
+                f.write_str("the browser could not provide secure randomness")
+            }
+            ClientError::OpeningMismatch => f.write_str(
+                "the revealed seed and choices do NOT re-create the ballot: do not trust this device",
+            ),
+            ClientError::BadReceipt(why) => write!(f, "the receipt does not verify: {why}"),
+            ClientError::BadCheckpoint(why) => write!(f, "the checkpoint does not verify: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for ClientError {}
+
+impl From<credential::CodeError> for ClientError {
+    fn from(e: credential::CodeError) -> Self {
+        ClientError::BadCode(e)
+    }
+}
+
+impl From<psephos_record::BallotError> for ClientError {
+    fn from(e: psephos_record::BallotError) -> Self {
+        ClientError::Ballot(e)
+    }
+}
+
+impl ClientError {
+    /// A stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ClientError::BadCode(_) => "bad_code",
+            ClientError::Malformed { .. } => "malformed",
+            ClientError::Inconsistent(_) => "inconsistent",
+            ClientError::NotOpen => "election_not_open",
+            ClientError::Selection(_) => "bad_selection",
+            ClientError::Ballot(_) => "bad_ballot",
+            ClientError::NoPendingBallot => "no_pending_ballot",
+            ClientError::Randomness => "randomness",
+            ClientError::OpeningMismatch => "challenge_mismatch",
+            ClientError::BadReceipt(_) => "bad_receipt",
+            ClientError::BadCheckpoint(_) => "bad_checkpoint",
+        }
+    }
+}
+
+fn malformed(what: &'static str) -> impl Fn(serde_json::Error) -> ClientError {
+    move |e| ClientError::Malformed {
+        what,
+        why: e.to_string(),
+    }
+}
+
+fn hex_field(status: &Value, name: &'static str) -> Result<Option<Hash>, ClientError> {
+    match status.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => hex32(s).map(Some).map_err(|e| ClientError::Malformed {
+            what: "election status",
+            why: format!("{name}: {e}"),
+        }),
+        Some(_) => Err(ClientError::Malformed {
+            what: "election status",
+            why: format!("{name} is not a string"),
+        }),
+    }
+}
+
+fn random_bytes<const N: usize>() -> Result<[u8; N], ClientError> {
+    let mut out = [0u8; N];
+    getrandom::getrandom(&mut out).map_err(|_| ClientError::Randomness)?;
+    Ok(out)
+}
+
+/// Normalises a typed voting code (upper case, no spaces or dashes) or says what is wrong.
+pub fn normalize_code(code: &str) -> Result<String, ClientError> {
+    Ok(credential::normalize_code(code)?.to_string())
+}
+
+/// Verifies a receipt on its own: the board's signatures and the inclusion proof.
+pub fn verify_receipt(receipt_json: &str, board_key_hex: &str) -> Result<(), ClientError> {
+    let receipt: Receipt = serde_json::from_str(receipt_json).map_err(malformed("receipt"))?;
+    let key = hex32(board_key_hex).map_err(|e| ClientError::Malformed {
+        what: "board key",
+        why: e.to_string(),
+    })?;
+    receipt
+        .verify(&key)
+        .map_err(|e| ClientError::BadReceipt(e.to_string()))
+}
+
+/// Verifies a checkpoint's board signature under `board_key_hex` for the election with base
+/// hash `base_hash_hex`.
+pub fn verify_checkpoint(
+    checkpoint_json: &str,
+    board_key_hex: &str,
+    base_hash_hex: &str,
+) -> Result<(), ClientError> {
+    let cp: Checkpoint = serde_json::from_str(checkpoint_json).map_err(malformed("checkpoint"))?;
+    let bad_hex = |what| {
+        move |e: psephos_crypto::error::DecodeError| ClientError::Malformed {
+            what,
+            why: e.to_string(),
+        }
+    };
+    let key = hex32(board_key_hex).map_err(bad_hex("board key"))?;
+    let base = hex32(base_hash_hex).map_err(bad_hex("base hash"))?;
+    cp.verify(&key, &base)
+        .map_err(|e| ClientError::BadCheckpoint(e.to_string()))
+}
+
+struct Pending {
+    ballot: Ballot,
+    seed: BallotSeed,
+    choices: Vec<Vec<u64>>,
+}
+
+/// One open election, prepared for encrypting: the manifest, the hashes and the table of K.
+pub struct Client {
+    manifest: Manifest,
+    base_hash: Hash,
+    election_hash: Hash,
+    key: FixedBase,
+    pending: Option<Pending>,
+}
+
+impl Client {
+    /// Checks the manifest against the status (H_B recomputed from the manifest's exact bytes,
+    /// the same board key) and builds the fixed-base table of the joint key (done once: it
+    /// costs about ten multiplications).
+    pub fn prepare(manifest_json: &str, status_json: &str) -> Result<Client, ClientError> {
+        let manifest: Manifest =
+            serde_json::from_str(manifest_json).map_err(malformed("manifest"))?;
+        manifest.validate().map_err(|e| ClientError::Malformed {
+            what: "manifest",
+            why: e.to_string(),
+        })?;
+        let status: Value =
+            serde_json::from_str(status_json).map_err(malformed("election status"))?;
+        let base = base_hash(manifest_json.as_bytes());
+        if hex_field(&status, "base_hash")? != Some(base) {
+            return Err(ClientError::Inconsistent(
+                "the manifest's hash is not the election's base hash",
+            ));
+        }
+        if hex_field(&status, "board_key")? != Some(manifest.board_key) {
+            return Err(ClientError::Inconsistent(
+                "the board key differs from the manifest's",
+            ));
+        }
+        let (Some(election_hash), Some(joint_key)) = (
+            hex_field(&status, "election_hash")?,
+            hex_field(&status, "joint_key")?,
+        ) else {
+            return Err(ClientError::NotOpen);
+        };
+        let key = Element::decode(&joint_key).map_err(|e| ClientError::Malformed {
+            what: "election status",
+            why: format!("joint_key: {e}"),
+        })?;
+        Ok(Client {
+            manifest,
+            base_hash: base,
+            election_hash,
+            key: FixedBase::new(key),
+            pending: None,
+        })
+    }
+
+    /// The manifest.
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    /// The board key of the manifest, hex.
+    pub fn board_key_hex(&self) -> String {
+        psephos_record::hash::to_hex(&self.manifest.board_key)
+    }
+
+    fn check_choices(&self, choices: &[Vec<u64>]) -> Result<(), ClientError> {
+        if choices.len() != self.manifest.questions.len() {
+            return Err(ClientError::Selection(format!(
+                "the ballot has {} questions, the page sent {}",
+                self.manifest.questions.len(),
+                choices.len()
+            )));
+        }
+        for (q, c) in self.manifest.questions.iter().zip(choices) {
+            if c.len() != q.options.len() || c.iter().any(|&v| v > 1) {
+                return Err(ClientError::Selection(format!(
+                    "{}: one 0 or 1 per option expected",
+                    q.title
+                )));
+            }
+            let n: u64 = c.iter().sum();
+            if n < q.min_selections || n > q.max_selections {
+                let rule = match (q.min_selections, q.max_selections) {
+                    (a, b) if a == b && a == 1 => "choose exactly one option".to_string(),
+                    (a, b) if a == b => format!("choose exactly {a} options"),
+                    (0, b) => format!("choose at most {b} options"),
+                    (a, b) => format!("choose between {a} and {b} options"),
+                };
+                return Err(ClientError::Selection(format!(
+                    "{}: {rule} (you chose {n})",
+                    q.title
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Encrypts and proves `choices` (JSON: per question a 0/1 per option) under a fresh
+    /// seed and ballot id, signed with the credential of `code`. Returns
+    /// `{"ballot": Ballot, "tracking_code", "ballot_id"}`; the seed stays here.
+    pub fn encrypt_ballot(&mut self, code: &str, choices_json: &str) -> Result<String, ClientError> {
+        // A new encryption abandons the previous one (cast or challenged, or neither).
+        self.pending = None;
+        let choices: Vec<Vec<u64>> =
+            serde_json::from_str(choices_json).map_err(malformed("choices"))?;
+        self.check_choices(&choices)?;
+        let credential = Credential::from_code(&self.base_hash, code)?;
+        let seed = BallotSeed::from_bytes(random_bytes::<32>()?);
+        let ballot_id = random_bytes::<BALLOT_ID_LEN>()?;
+        let ballot = Ballot::create(
+            &self.manifest,
+            &self.election_hash,
+            &self.key,
+            &credential,
+            ballot_id,
+            &choices,
+            &seed,
+        )?;
+        let tracking_code = ballot.tracking_code(&self.election_hash);
+        let out = json!({
+            "ballot": &ballot,
+            "tracking_code": tracking_code,
+            "ballot_id": hex32_16(&ballot_id),
+        });
+        self.pending = Some(Pending {
+            ballot,
+            seed,
+            choices,
+        });
+        Ok(out.to_string())
+    }
+
+    /// The voter casts the pending ballot: its seed is zeroized and can no longer be revealed.
+    pub fn forget_seed(&mut self) {
+        self.pending = None;
+    }
+
+    /// The voter challenges the pending ballot: returns the `ChallengedBallot` JSON to post
+    /// to /api/challenges (seed and choices revealed). The ballot can no longer be cast.
+    pub fn challenge_body(&mut self) -> Result<String, ClientError> {
+        let p = self.pending.take().ok_or(ClientError::NoPendingBallot)?;
+        let challenged = ChallengedBallot {
+            ballot: p.ballot,
+            seed: p.seed,
+            choices: p.choices,
+        };
+        serde_json::to_string(&challenged).map_err(malformed("challenged ballot"))
+    }
+
+    /// Re-creates a challenged ballot from its revealed seed and choices, compares it with
+    /// the ballot byte for byte, and returns `{"tracking_code", "choices": [[option name]]}`.
+    pub fn check_opening(&self, challenged_json: &str) -> Result<String, ClientError> {
+        let c: ChallengedBallot =
+            serde_json::from_str(challenged_json).map_err(malformed("challenged ballot"))?;
+        c.check_opening(&self.manifest, &self.election_hash, &self.key)
+            .map_err(|_| ClientError::OpeningMismatch)?;
+        Ok(json!({
+            "tracking_code": c.ballot.tracking_code(&self.election_hash),
+            "choices": c.chosen_options(&self.manifest),
+        })
+        .to_string())
+    }
+
+    /// Verifies the board's receipt for `ballot_json`: signatures and inclusion under the
+    /// manifest's board key, and that it names this election, this ballot id and this
+    /// ballot's tracking code.
+    pub fn verify_receipt_for(
+        &self,
+        receipt_json: &str,
+        ballot_json: &str,
+    ) -> Result<(), ClientError> {
+        let receipt: Receipt = serde_json::from_str(receipt_json).map_err(malformed("receipt"))?;
+        let ballot: Ballot = serde_json::from_str(ballot_json).map_err(malformed("ballot"))?;
+        receipt
+            .verify(&self.manifest.board_key)
+            .map_err(|e| ClientError::BadReceipt(e.to_string()))?;
+        if receipt.base_hash != self.base_hash {
+            return Err(ClientError::BadReceipt("it is for another election".into()));
+        }
+        if receipt.ballot_id != ballot.ballot_id {
+            return Err(ClientError::BadReceipt("it is for another ballot".into()));
+        }
+        if receipt.tracking_code != ballot.tracking_code(&self.election_hash) {
+            return Err(ClientError::BadReceipt(
+                "its tracking code is not this ballot's".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn hex32_16(id: &[u8; BALLOT_ID_LEN]) -> String {
+    let mut s = String::with_capacity(2 * BALLOT_ID_LEN);
+    for b in id {
+        s.push_str(&format!("{b:02x}"));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use psephos_crypto::group::mul_g;
+
+    const CODE: &str = "ABCDE-FGHIJ-KLMNO-PQRST";
+
+    fn election() -> (String, String) {
+        let board = Credential::from_code(&[0u8; 32], CODE).unwrap().public();
+        let manifest = json!({
+            "version": 1, "election_id": "t", "title": "Test",
+            "questions": [{"title": "Which?", "options": ["Yes", "No", "Neither"],
+                           "min_selections": 1, "max_selections": 1}],
+            "revote_policy": "last_counts", "opens_at": null, "closes_at": null,
+            "trustees": 1, "threshold": 1, "board_key": psephos_record::hash::to_hex(&board),
+            "max_tally": 1000
+        })
+        .to_string();
+        let secret = BallotSeed::from_bytes([7u8; 32]).derive(b"test key", &[]);
+        let key = Element::from_point(mul_g(&secret));
+        let status = json!({
+            "phase": "open",
+            "base_hash": psephos_record::hash::to_hex(&base_hash(manifest.as_bytes())),
+            "election_hash": "11".repeat(32),
+            "joint_key": key.to_hex(),
+            "board_key": psephos_record::hash::to_hex(&board),
+        })
+        .to_string();
+        (manifest, status)
+    }
+
+    #[test]
+    fn encrypt_challenge_and_open() {
+        let (m, s) = election();
+        let mut c = Client::prepare(&m, &s).unwrap();
+        let out: Value = serde_json::from_str(&c.encrypt_ballot(CODE, "[[0,0,1]]").unwrap()).unwrap();
+        let ballot: Ballot = serde_json::from_value(out["ballot"].clone()).unwrap();
+        let key = Element::from_hex(s.split("\"joint_key\":\"").nth(1).unwrap().get(..64).unwrap()).unwrap();
+        ballot.verify(c.manifest(), &[0x11; 32], &key).unwrap();
+        assert_eq!(out["tracking_code"], ballot.tracking_code(&[0x11; 32]));
+        let body = c.challenge_body().unwrap();
+        let opened: Value = serde_json::from_str(&c.check_opening(&body).unwrap()).unwrap();
+        assert_eq!(opened["choices"], json!([["Neither"]]));
+        assert_eq!(opened["tracking_code"], out["tracking_code"]);
+        assert_eq!(c.challenge_body().unwrap_err().code(), "no_pending_ballot");
+        // A tampered opening is caught.
+        let tampered = body.replace("[[0,0,1]]", "[[1,0,0]]");
+        assert_eq!(c.check_opening(&tampered).unwrap_err().code(), "challenge_mismatch");
+    }
+
+    #[test]
+    fn local_refusals() {
+        let (m, s) = election();
+        let mut c = Client::prepare(&m, &s).unwrap();
+        assert_eq!(c.encrypt_ballot("ABC", "[[0,0,1]]").unwrap_err().code(), "bad_code");
+        assert_eq!(c.encrypt_ballot(CODE, "[[0,1,1]]").unwrap_err().code(), "bad_selection");
+        assert_eq!(normalize_code("abcde fghij-klmno pqrst").unwrap(), "ABCDEFGHIJKLMNOPQRST");
+        let other = m.replace("\"Test\"", "\"Other\"");
+        assert_eq!(Client::prepare(&other, &s).err().unwrap().code(), "inconsistent");
+        let closed = s.replace("\"joint_key\"", "\"jk\"");
+        assert_eq!(Client::prepare(&m, &closed).err().unwrap().code(), "election_not_open");
+    }
+}

@@ -1,0 +1,127 @@
+//! # psephos-web
+//!
+//! The voter's browser client: the same `psephos-crypto` and `psephos-record` code the board and
+//! the verifier run, compiled to WebAssembly (`scripts/build-web.sh`) and wrapped for the pages
+//! in `www/`. No encoding or proof is written a second time in JavaScript.
+//!
+//! The JavaScript API takes and returns JSON text. A failure throws an `Error` whose message
+//! is itself JSON, `{"error": "<code>", "message": "<text>"}` — the shape the board uses.
+//!
+//! ```js
+//! import init, { prepare, normalize_code, verify_receipt } from './pkg/psephos_web.js';
+//! await init();
+//! const election = prepare(manifestText, statusText);      // builds K's table once
+//! const { ballot, tracking_code, ballot_id } = JSON.parse(
+//!     election.encrypt_ballot(code, JSON.stringify([[0, 0, 1]])));
+//! // challenge:  POST election.challenge_body() to /api/challenges; election.check_opening(it)
+//! // cast:       election.forget_seed(); POST ballot; election.verify_receipt(receipt, ballot)
+//! ```
+#![deny(missing_docs)]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+pub mod client;
+
+use wasm_bindgen::prelude::*;
+
+use client::{Client, ClientError};
+
+fn js_error(e: ClientError) -> JsError {
+    let body = serde_json::json!({ "error": e.code(), "message": e.to_string() });
+    JsError::new(&body.to_string())
+}
+
+/// An open election, prepared for encrypting ballots (see [`prepare`]).
+#[wasm_bindgen]
+pub struct Election {
+    inner: Client,
+}
+
+/// Checks the manifest (`GET /api/manifest`, its exact text) against the election status
+/// (`GET /api/election`) and builds the table of the joint key once.
+///
+/// Throws `election_not_open` before the election has a key, `inconsistent` when the status
+/// does not match the manifest, `malformed` for bad JSON.
+#[wasm_bindgen]
+pub fn prepare(manifest_json: &str, status_json: &str) -> Result<Election, JsError> {
+    Client::prepare(manifest_json, status_json)
+        .map(|inner| Election { inner })
+        .map_err(js_error)
+}
+
+#[wasm_bindgen]
+impl Election {
+    /// Encrypts, proves and signs a ballot with a fresh seed and ballot id.
+    ///
+    /// `choices_json`: per question, a 0/1 per option, e.g. `[[0,0,1]]`. Returns
+    /// `{"ballot": <Ballot>, "tracking_code": "...", "ballot_id": "<hex>"}`. The seed stays
+    /// inside until [`Election::challenge_body`] or [`Election::forget_seed`].
+    pub fn encrypt_ballot(&mut self, code: &str, choices_json: &str) -> Result<String, JsError> {
+        self.inner
+            .encrypt_ballot(code, choices_json)
+            .map_err(js_error)
+    }
+
+    /// The voter casts: zeroizes the pending ballot's seed.
+    pub fn forget_seed(&mut self) {
+        self.inner.forget_seed();
+    }
+
+    /// The voter challenges: the `ChallengedBallot` JSON (ballot, seed, choices) to post to
+    /// `/api/challenges`. The pending ballot is spent.
+    pub fn challenge_body(&mut self) -> Result<String, JsError> {
+        self.inner.challenge_body().map_err(js_error)
+    }
+
+    /// Re-creates a challenged ballot from its seed and choices and compares. Returns
+    /// `{"tracking_code", "choices": [["option name", ...], ...]}`; throws
+    /// `challenge_mismatch` if the ballot does not open to them.
+    pub fn check_opening(&self, challenged_json: &str) -> Result<String, JsError> {
+        self.inner.check_opening(challenged_json).map_err(js_error)
+    }
+
+    /// Verifies the board's receipt for a ballot: signatures, inclusion proof, election,
+    /// ballot id and tracking code. Returns true or throws `bad_receipt`.
+    pub fn verify_receipt(&self, receipt_json: &str, ballot_json: &str) -> Result<bool, JsError> {
+        self.inner
+            .verify_receipt_for(receipt_json, ballot_json)
+            .map(|()| true)
+            .map_err(js_error)
+    }
+
+    /// The manifest's board key, hex.
+    pub fn board_key(&self) -> String {
+        self.inner.board_key_hex()
+    }
+}
+
+/// Verifies a receipt on its own (board signatures and inclusion proof) under `board_key_hex`.
+/// Returns true or throws `bad_receipt` / `malformed`.
+#[wasm_bindgen]
+pub fn verify_receipt(receipt_json: &str, board_key_hex: &str) -> Result<bool, JsError> {
+    client::verify_receipt(receipt_json, board_key_hex)
+        .map(|()| true)
+        .map_err(js_error)
+}
+
+/// Verifies a checkpoint's board signature (`GET /api/checkpoints/latest`) under the board
+/// key for the election with base hash H_B. Returns true or throws `bad_checkpoint`.
+#[wasm_bindgen]
+pub fn verify_checkpoint(
+    checkpoint_json: &str,
+    board_key_hex: &str,
+    base_hash_hex: &str,
+) -> Result<bool, JsError> {
+    client::verify_checkpoint(checkpoint_json, board_key_hex, base_hash_hex)
+        .map(|()| true)
+        .map_err(js_error)
+}
+
+/// Normalises a typed voting code (`abcde fghij-…` → `ABCDEFGHIJ…`), or throws `bad_code`
+/// with a message saying what is wrong.
+#[wasm_bindgen]
+pub fn normalize_code(code: &str) -> Result<String, JsError> {
+    client::normalize_code(code).map_err(js_error)
+}

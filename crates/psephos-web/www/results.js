@@ -1,0 +1,67 @@
+// The results page: "voting in progress" until the board has a result, then the counts,
+// the turnout and how to verify them independently.
+const $ = (id) => document.getElementById(id);
+
+function table(q) {
+  const total = q.options.reduce((s, o) => s + o.votes, 0);
+  const section = document.createElement('section');
+  const h = document.createElement('h2');
+  h.textContent = q.title;
+  const t = document.createElement('table');
+  const cap = document.createElement('caption');
+  cap.className = 'skip';
+  cap.textContent = `Votes for each option of: ${q.title}`;
+  const head = document.createElement('thead');
+  head.innerHTML = '<tr><th scope="col">Option</th><th scope="col" class="num">Votes</th><th scope="col" class="num">Share</th></tr>';
+  const body = document.createElement('tbody');
+  for (const o of q.options) {
+    const tr = document.createElement('tr');
+    const name = document.createElement('th');
+    name.scope = 'row';
+    name.textContent = o.name;
+    const votes = document.createElement('td');
+    votes.className = 'num';
+    votes.textContent = String(o.votes);
+    const share = document.createElement('td');
+    share.className = 'num';
+    share.textContent = total ? `${((100 * o.votes) / total).toFixed(1)} %` : '—';
+    tr.append(name, votes, share);
+    body.append(tr);
+  }
+  t.append(cap, head, body);
+  section.append(h, t);
+  return section;
+}
+
+async function load() {
+  let res;
+  try {
+    res = await fetch('/api/result', { cache: 'no-store' });
+  } catch (_) {
+    $('status').textContent = 'The board could not be reached. Reload the page to try again.';
+    return false;
+  }
+  if (res.status === 404) {
+    $('status').textContent = 'Voting in progress. The result is published here once voting has closed and the trustees have decrypted the tally.';
+    return false;
+  }
+  if (!res.ok) {
+    $('status').textContent = 'The result could not be loaded. Reload the page to try again.';
+    return false;
+  }
+  let result = await res.json();
+  if (result && result.result) result = result.result;
+  $('status').textContent = 'Final result.';
+  $('questions').replaceChildren(...result.questions.map(table));
+  const t = result.turnout;
+  $('turnout').textContent = `${t.voted} of ${t.eligible} eligible voters cast a counted ballot (${t.percentage} %).`;
+  $('board-url').textContent = location.origin;
+  $('result').hidden = false;
+  return true;
+}
+
+// Poll slowly while voting is in progress, so an open page shows the result when it lands.
+async function loop() {
+  if (!(await load())) setTimeout(loop, 30000);
+}
+loop();
