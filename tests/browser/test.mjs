@@ -1,0 +1,269 @@
+// End-to-end test of the voter's pages in headless Chromium. Started by run.sh, which runs
+// `psephos demo --keep-open` and exports PSEPHOS_URL, PSEPHOS_TOKEN, PSEPHOS_CODES,
+// PSEPHOS_BIN, PSEPHOS_VERIFY_BIN and PSEPHOS_TMP. The tests run in order and share state.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const out = path.join(here, 'output');
+const URL_ = process.env.PSEPHOS_URL;
+const TOKEN = process.env.PSEPHOS_TOKEN;
+const BIN = process.env.PSEPHOS_BIN;
+const VERIFY = process.env.PSEPHOS_VERIFY_BIN;
+const TMP = process.env.PSEPHOS_TMP || fs.mkdtempSync(path.join(os.tmpdir(), 'psephos-browser-'));
+assert.ok(URL_, 'PSEPHOS_URL is set (run tests/browser/run.sh)');
+
+// Voting codes nobody has used yet (CSV: member_id,name,email,voting_code).
+function readCodes(file) {
+  const lines = fs.readFileSync(file, 'utf8').trim().split(/\r?\n/);
+  const header = lines[0].split(',');
+  const col = header.indexOf('voting_code');
+  assert.ok(col >= 0, `voting_code column in ${header}`);
+  return lines.slice(1).map((l) => l.split(',')[col].replace(/"/g, '').trim()).filter(Boolean);
+}
+const codes = readCodes(process.env.PSEPHOS_CODES);
+let nextCode = 0;
+const freshCode = () => codes[nextCode++];
+
+let context;
+let page;
+const timings = { encryptMs: [], benchMs: [] };
+const shared = {};
+
+async function shot(name, p = page) {
+  await p.screenshot({ path: path.join(out, `${name}.png`), fullPage: true });
+}
+
+before(async () => {
+  fs.mkdirSync(out, { recursive: true });
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'psephos-chromium-'));
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    acceptDownloads: true,
+    viewport: { width: 1000, height: 800 },
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--disable-quic'],
+  });
+  page = context.pages()[0] || (await context.newPage());
+  page.on('console', (m) => { if (m.text().startsWith('psephos:')) console.log(`  [page] ${m.text()}`); });
+  page.on('pageerror', (e) => console.log(`  [page error] ${e.message}`));
+});
+
+after(async () => {
+  if (context) await context.close();
+  const enc = timings.encryptMs;
+  const bench = [...timings.benchMs].sort((a, b) => a - b);
+  if (enc.length || bench.length) {
+    const median = bench.length ? bench[Math.floor(bench.length / 2)] : NaN;
+    console.log(`in-browser encryption+proofs (3 options): page clicks ${enc.map((x) => x.toFixed(2)).join(', ')} ms; `
+      + `benchmark of ${bench.length}: median ${median.toFixed(2)} ms, min ${bench[0]?.toFixed(2)} ms, max ${bench[bench.length - 1]?.toFixed(2)} ms`);
+    fs.writeFileSync(path.join(out, 'timings.json'), JSON.stringify({ ...timings, median }, null, 2));
+  }
+});
+
+async function openVoterPage() {
+  await page.goto(`${URL_}/`);
+  await page.getByLabel('Voting code').waitFor();
+}
+
+// Types a code, picks an option, encrypts; returns the tracking code shown.
+async function encrypt(code, option) {
+  await page.getByLabel('Voting code').fill(code);
+  await page.getByRole('radio', { name: option, exact: true }).check();
+  await page.getByRole('button', { name: 'Encrypt my ballot' }).click();
+  await page.getByRole('heading', { name: 'Tracking code' }).waitFor();
+  const tracking = (await page.locator('#tracking-code').textContent()).trim();
+  assert.match(tracking, /^[A-Z2-7]{4}-[A-Z2-7]{4}-[A-Z2-7]{4}-[A-Z2-7]{4}$/);
+  const ms = Number(await page.locator('body').getAttribute('data-encrypt-ms'));
+  assert.ok(ms > 0, 'the page exposes data-encrypt-ms');
+  timings.encryptMs.push(ms);
+  return tracking;
+}
+
+async function castAndCheck(tracking, shotName) {
+  await page.getByRole('button', { name: 'Cast ballot' }).click();
+  await page.getByRole('heading', { name: 'Your ballot was cast' }).waitFor();
+  assert.equal((await page.locator('#cast-code').textContent()).trim(), tracking);
+  assert.match(await page.locator('#receipt-check').textContent(), /checked on this device/);
+  if (shotName) await shot(shotName);
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('link', { name: 'Download receipt (JSON)' }).click(),
+  ]);
+  const file = path.join(out, `receipt-${tracking}.json`);
+  await download.saveAs(file);
+  const receipt = JSON.parse(fs.readFileSync(file, 'utf8'));
+  assert.equal(receipt.tracking_code, tracking);
+  return receipt;
+}
+
+async function ballotStatus(tracking) {
+  const res = await fetch(`${URL_}/api/ballots/${tracking}`);
+  return res.ok ? (await res.json()).status : `http ${res.status}`;
+}
+
+test('voter page renders the ballot accessibly', async () => {
+  await openVoterPage();
+  // The demo's options, each a radio button named by the option's exact name.
+  for (const name of ['Owen Smith', 'Jeremy Corbyn', 'Neither']) {
+    await page.getByRole('radio', { name, exact: true }).waitFor();
+  }
+  await page.getByRole('button', { name: 'Encrypt my ballot' }).waitFor();
+  await shot('01-voter-page');
+  const phone = await context.newPage();
+  await phone.setViewportSize({ width: 375, height: 740 });
+  await phone.goto(`${URL_}/`);
+  await phone.getByLabel('Voting code').waitFor();
+  await shot('01b-voter-page-phone', phone);
+  await phone.close();
+});
+
+test('cast a ballot with a fresh code: receipt verified and downloadable', async () => {
+  await openVoterPage();
+  const code = freshCode();
+  const tracking = await encrypt(code, 'Neither');
+  await shot('02-encrypted');
+  const receipt = await castAndCheck(tracking, '03-cast');
+  assert.equal(await ballotStatus(tracking), 'counted');
+  shared.cast = { code, tracking, receipt };
+});
+
+test('challenge a ballot: the revealed choice is the selected one, then cast after the challenge', async () => {
+  await openVoterPage();
+  const code = freshCode();
+  const options = await page.locator('#questions input[type=radio]').evaluateAll((els) => els.map((e) => e.labels[0].textContent));
+  const pick = options[0];
+  const tracking = await encrypt(code, pick);
+  await page.getByRole('button', { name: 'Challenge ballot' }).click();
+  await page.getByRole('heading', { name: 'Ballot challenged' }).waitFor();
+  assert.equal((await page.locator('#challenged-choices').textContent()).trim(), pick);
+  await page.locator('#challenged-check').filter({ hasText: 'entry' }).waitFor({ timeout: 10000 });
+  assert.match(await page.locator('#challenged-check').textContent(), /matches what you selected/);
+  await page.locator('details summary').click();
+  assert.match(await page.locator('#challenged-seed').textContent(), /^[0-9a-f]{64}$/);
+  await shot('04-challenged');
+  assert.equal(await ballotStatus(tracking), 'challenged');
+  // Encrypt again: new randomness, new tracking code; then cast.
+  await page.getByRole('button', { name: 'Back to my ballot' }).click();
+  await page.getByRole('radio', { name: 'Neither', exact: true }).check();
+  await page.getByRole('button', { name: 'Encrypt my ballot' }).click();
+  await page.getByRole('heading', { name: 'Tracking code' }).waitFor();
+  const tracking2 = (await page.locator('#tracking-code').textContent()).trim();
+  assert.notEqual(tracking2, tracking, 'a new encryption has a new tracking code');
+  timings.encryptMs.push(Number(await page.locator('body').getAttribute('data-encrypt-ms')));
+  await castAndCheck(tracking2, '05-cast-after-challenge');
+  assert.equal(await ballotStatus(tracking2), 'counted');
+  shared.afterChallenge = { code, tracking: tracking2 };
+});
+
+test('revote: the same code again replaces the earlier ballot', async () => {
+  await openVoterPage();
+  const { code, tracking } = shared.cast;
+  assert.match(await page.locator('#revote-note').textContent(), /replaces your earlier one|only once/);
+  const tracking2 = await encrypt(code, 'Neither');
+  await castAndCheck(tracking2);
+  assert.equal(await ballotStatus(tracking2), 'counted');
+  assert.equal(await ballotStatus(tracking), 'superseded');
+  shared.cast.tracking = tracking2;
+});
+
+test('a malformed voting code is refused on the page; a code not on the roll by the board', async () => {
+  await openVoterPage();
+  await page.getByLabel('Voting code').fill('ABCDE-12345');
+  await page.getByRole('radio', { name: 'Neither', exact: true }).check();
+  await page.getByRole('button', { name: 'Encrypt my ballot' }).click();
+  const err = page.locator('#code-error');
+  await err.filter({ hasText: 'not valid' }).waitFor();
+  assert.match(await err.textContent(), /letters A-Z and the digits 2-7/);
+  assert.equal(await page.getByLabel('Voting code').getAttribute('aria-invalid'), 'true');
+  await shot('06-malformed-code');
+  // Well formed, but nobody's code.
+  const tracking = await encrypt('AAAAA-BBBBB-CCCCC-DDDDD', 'Neither');
+  await page.getByRole('button', { name: 'Cast ballot' }).click();
+  await page.locator('#cast-message').filter({ hasText: 'not on the roll' }).waitFor();
+  await shot('07-not-on-roll');
+  assert.equal(await ballotStatus(tracking), 'http 404');
+});
+
+test('in-browser encryption time (3-option ballot, with proofs)', async () => {
+  // Time the module directly, 30 times, in the page's own origin (nothing is posted).
+  const code = codes[codes.length - 1];
+  const result = await page.evaluate(async (code) => {
+    const m = await import('/pkg/psephos_web.js');
+    await m.default();
+    const [manifest, status] = await Promise.all([
+      fetch('/api/manifest').then((r) => r.text()), fetch('/api/election').then((r) => r.text())]);
+    const t0 = performance.now();
+    const election = m.prepare(manifest, status);
+    const prepareMs = performance.now() - t0;
+    const q = JSON.parse(manifest).questions;
+    const choices = JSON.stringify(q.map((qq) => qq.options.map((_, i) => (i === 0 ? 1 : 0))));
+    const runs = [];
+    for (let i = 0; i < 30; i++) {
+      const s = performance.now();
+      election.encrypt_ballot(code, choices);
+      runs.push(performance.now() - s);
+    }
+    election.forget_seed();
+    return { prepareMs, runs, options: q.map((qq) => qq.options.length) };
+  }, code);
+  timings.benchMs = result.runs;
+  timings.prepareMs = result.prepareMs;
+  const sorted = [...result.runs].sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)];
+  console.log(`  options per question ${JSON.stringify(result.options)}; prepare (table of K) ${result.prepareMs.toFixed(2)} ms; encrypt median ${median.toFixed(2)} ms`);
+  assert.ok(median < 50, `encryption median ${median} ms (target < 10 ms)`);
+});
+
+test('public board lists tracking codes, a verified checkpoint and finds a code', async () => {
+  await page.goto(`${URL_}/board`);
+  await page.locator('#codes-table').waitFor();
+  await page.locator('#checkpoint[data-verified]').waitFor();
+  assert.equal(await page.locator('#checkpoint').getAttribute('data-verified'), 'true');
+  const text = await page.locator('#codes').textContent();
+  assert.ok(text.includes(shared.cast.tracking));
+  await page.getByRole('searchbox', { name: 'Tracking code' }).fill(shared.cast.tracking);
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.locator('#search-result').filter({ hasText: 'Found' }).waitFor();
+  assert.match(await page.locator('#search-result').textContent(), /counted/);
+  await shot('08-board');
+  await page.getByRole('searchbox', { name: 'Tracking code' }).fill('AAAA-BBBB-CCCC-DDDD');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.locator('#search-result').filter({ hasText: 'No ballot' }).waitFor();
+});
+
+test('results page says voting is in progress', async () => {
+  await page.goto(`${URL_}/results`);
+  await page.getByText('Voting in progress').waitFor();
+  await shot('09-results-in-progress');
+});
+
+test('closing the election: a pending cast is refused and the page says it is closed', async () => {
+  await openVoterPage();
+  const pending = await encrypt(freshCode(), 'Neither');
+  execFileSync(BIN, ['admin', 'close', '--board', URL_, '--token', TOKEN], { stdio: 'inherit' });
+  await page.getByRole('button', { name: 'Cast ballot' }).click();
+  await page.getByRole('heading', { name: 'The election is closed' }).waitFor();
+  assert.match(await page.locator('#closed-text').textContent(), /election is closed/);
+  assert.equal(await ballotStatus(pending), 'http 404');
+  await openVoterPage().catch(() => {});
+  await page.getByRole('heading', { name: 'The election is closed' }).waitFor();
+  assert.equal(await page.getByLabel('Voting code').count(), 0);
+  await shot('10-closed');
+});
+
+test('the published record verifies and contains the counted ballot', async () => {
+  const dir = path.join(TMP, 'published');
+  execFileSync(BIN, ['admin', 'publish', '--board', URL_, '--out', dir], { stdio: 'inherit' });
+  for (const tracking of [shared.cast.tracking, shared.afterChallenge.tracking]) {
+    const report = execFileSync(VERIFY, [dir, '--tracking-code', tracking], { encoding: 'utf8' });
+    assert.ok(report.includes(tracking), `the verifier's report names ${tracking}`);
+  }
+});
