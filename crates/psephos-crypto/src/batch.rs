@@ -64,7 +64,14 @@ impl BatchVerifier {
     }
 
     /// Registers a base shared by many equations.
+    ///
+    /// Registering a point that is already registered returns its existing id, so code that
+    /// queues one item at a time may call this for every item (e.g. the joint key K of each
+    /// contest) and still pay for K once per batch.
     pub fn shared_base(&mut self, base: RistrettoPoint) -> BaseId {
+        if let Some(i) = self.shared.iter().position(|(p, _)| *p == base) {
+            return BaseId(i);
+        }
         self.shared.push((base, Scalar::ZERO));
         BaseId(self.shared.len() - 1)
     }
@@ -115,4 +122,83 @@ impl BatchVerifier {
             .chain(self.points);
         RistrettoPoint::vartime_multiscalar_mul(scalars, points).is_identity()
     }
+}
+
+/// A good number of items per batch for [`verify_all`]: large enough that the multiscalar
+/// multiplication of a chunk runs at Pippenger's per-term cost, small enough that a failing
+/// chunk is cheap to re-check item by item.
+pub const DEFAULT_CHUNK: usize = 1024;
+
+/// Verifies many items in batches and, if any fails, names the first failing one.
+///
+/// `items` is cut into chunks of `chunk` items (at least 1; [`DEFAULT_CHUNK`] is a good
+/// choice: 1,000 or more items per multiscalar multiplication). Each chunk gets a fresh
+/// [`BatchVerifier`]; `queue` checks an item's Fiat–Shamir challenges and queues its group
+/// equations. If a chunk does not verify, its items are re-verified one at a time with
+/// `single`, in order, and the index (into `items`) and error of the first failure are
+/// returned.
+///
+/// With the `rayon` feature (not on wasm32) the chunks are verified in parallel on the current
+/// rayon pool; without it, one after another. Either way the result is the same: `Ok(())` if
+/// every item verifies, otherwise the error of the failing item with the smallest index.
+///
+/// `batch_failed` is the error reported, at the chunk's first index, in the one case where a
+/// chunk's batch fails and yet every item of it verifies on its own. With honest `queue` and
+/// `single` that means `queue` and `single` disagree, which is a bug to report, not to hide.
+///
+/// `queue` is called on a fresh batch per chunk, so a base shared by all items (such as the
+/// joint key) is registered from inside it with [`BatchVerifier::shared_base`], which returns
+/// the same id for the same point.
+pub fn verify_all<T: Sync, E: Send>(
+    items: &[T],
+    chunk: usize,
+    queue: impl Fn(&T, &mut BatchVerifier) -> Result<(), E> + Sync,
+    single: impl Fn(&T) -> Result<(), E> + Sync,
+    batch_failed: impl Fn() -> E + Sync,
+) -> Result<(), (usize, E)> {
+    let chunk = chunk.max(1);
+    let check =
+        |(k, part): (usize, &[T])| verify_chunk(k * chunk, part, &queue, &single, &batch_failed);
+    #[cfg(all(feature = "rayon", not(target_arch = "wasm32")))]
+    {
+        use rayon::prelude::*;
+        items
+            .par_chunks(chunk)
+            .enumerate()
+            .map(check)
+            .find_first(Result::is_err)
+            .unwrap_or(Ok(()))
+    }
+    #[cfg(not(all(feature = "rayon", not(target_arch = "wasm32"))))]
+    {
+        items.chunks(chunk).enumerate().try_for_each(check)
+    }
+}
+
+/// One chunk of [`verify_all`]; `offset` is the index of its first item.
+fn verify_chunk<T, E>(
+    offset: usize,
+    items: &[T],
+    queue: &impl Fn(&T, &mut BatchVerifier) -> Result<(), E>,
+    single: &impl Fn(&T) -> Result<(), E>,
+    batch_failed: &impl Fn() -> E,
+) -> Result<(), (usize, E)> {
+    let mut batch = BatchVerifier::new();
+    for (i, item) in items.iter().enumerate() {
+        if let Err(e) = queue(item, &mut batch) {
+            // Item i fails already while queueing (a challenge mismatch, a malformed proof).
+            // An earlier item can still fail its equations, so the items before it are
+            // checked again in a fresh batch, free of item i's partial equations. Queueing
+            // is deterministic, so this recursion goes one level deep.
+            verify_chunk(offset, &items[..i], queue, single, batch_failed)?;
+            return Err((offset + i, e));
+        }
+    }
+    if batch.verify() {
+        return Ok(());
+    }
+    for (i, item) in items.iter().enumerate() {
+        single(item).map_err(|e| (offset + i, e))?;
+    }
+    Err((offset, batch_failed()))
 }

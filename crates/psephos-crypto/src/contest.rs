@@ -7,14 +7,17 @@
 //! or option fails. The ciphertext randomness and all proof nonces come from the ballot seed
 //! ([`crate::nonce`]), so a revealed seed lets anyone re-create the contest byte for byte.
 
+use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::scalar::Scalar;
+use curve25519_dalek::traits::Identity;
 use serde::{Deserialize, Serialize};
+use subtle::{Choice, ConditionallySelectable};
 use thiserror::Error;
 
 use crate::batch::{BaseId, BatchVerifier};
 use crate::elgamal::Ciphertext;
 use crate::error::ProofError;
-use crate::group::{elements_from_halves, half, mul_g, Element, FixedBase};
+use crate::group::{elements_from_halves, g_half, half, mul_g, Element, FixedBase};
 use crate::nonce::{labels, BallotSeed};
 use crate::proofs::range::{PendingRangeProof, RangeNonces, RangeProof, RangeStatement};
 use crate::transcript::{Domain, ProofContext};
@@ -207,6 +210,7 @@ impl EncryptedContest {
         }
         let q = u64::from(binding.question);
         let h = half();
+        let g_half = g_half();
         let sum_branches = limits.max_selections - limits.min_selections + 1;
         let mut halves = Vec::with_capacity(choices.len() * 6 + 2 * sum_branches as usize);
         let mut pending = Vec::with_capacity(choices.len());
@@ -215,7 +219,14 @@ impl EncryptedContest {
             let r = seed.derive(labels::ENCRYPTION, &[q, o as u64]);
             let r_half = r * h;
             halves.push(mul_g(&r_half));
-            halves.push(mul_g(&(Scalar::from(m) * h)) + key.mul(&r_half));
+            // m ∈ {0, 1} (checked above): m·G/2 is a constant-time choice between the
+            // identity and G/2, which saves a fixed-base multiplication per option.
+            let m_g_half = RistrettoPoint::conditional_select(
+                &RistrettoPoint::identity(),
+                &g_half,
+                Choice::from((m & 1) as u8),
+            );
+            halves.push(m_g_half + key.mul(&r_half));
             let nonces = selection_nonces(seed, q, o as u64);
             pending.push(PendingRangeProof::commit(
                 key,

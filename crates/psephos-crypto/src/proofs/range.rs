@@ -22,9 +22,10 @@
 
 use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::scalar::Scalar;
+use curve25519_dalek::traits::Identity;
 use merlin::Transcript;
 use serde::{Deserialize, Serialize};
-use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
+use subtle::{Choice, ConditionallySelectable, ConstantTimeEq, ConstantTimeGreater};
 use zeroize::Zeroize;
 
 use crate::batch::{BaseId, BatchVerifier};
@@ -140,6 +141,9 @@ impl Drop for PendingRangeProof {
 impl PendingRangeProof {
     /// Computes the halves `aⱼ/2`, `bⱼ/2` of every branch commitment (for batch encoding),
     /// appended to `halves` as a₀, b₀, a₁, b₁, …
+    ///
+    /// Cost: `2n` fixed-base multiplications for the `sⱼ` terms and `n − 1` for the `tⱼ·G`
+    /// terms, since the real branch's `t` is zero (see [`offsets`]).
     pub(crate) fn commit(
         key: &FixedBase,
         m: u64,
@@ -151,7 +155,10 @@ impl PendingRangeProof {
     ) -> Self {
         let h = half();
         let m_scalar = Scalar::from(m);
-        let mut real = Vec::with_capacity((max - min + 1) as usize);
+        let n = (max - min + 1) as usize;
+        let mut real = Vec::with_capacity(n);
+        let mut s_halves = Vec::with_capacity(n);
+        let mut t_halves = Vec::with_capacity(n);
         for (j, v) in (min..=max).enumerate() {
             let is_real = v.ct_eq(&m);
             let c = nonces.sim_challenges[j];
@@ -159,11 +166,17 @@ impl PendingRangeProof {
                 Scalar::conditional_select(&(nonces.sim_responses[j] - c * r), &nonces.u, is_real);
             // tⱼ = −cⱼ·(m − v) is zero on the real branch by construction.
             let t = -(c * (m_scalar - Scalar::from(v)));
-            let s_half = s * h;
-            halves.push(mul_g(&s_half));
-            halves.push(key.mul(&s_half) + mul_g(&(t * h)));
+            s_halves.push(s * h);
+            t_halves.push(t * h);
             real.push(is_real);
         }
+        let t_points = offsets(&t_halves, m, min, max);
+        for (s_half, t_point) in s_halves.iter().zip(&t_points) {
+            halves.push(mul_g(s_half));
+            halves.push(key.mul(s_half) + t_point);
+        }
+        s_halves.zeroize();
+        t_halves.zeroize();
         PendingRangeProof {
             nonces,
             real,
@@ -213,6 +226,45 @@ impl PendingRangeProof {
             .collect();
         RangeProof { branches }
     }
+}
+
+/// `tⱼ·G` for every branch `j` (the caller passes `tⱼ/2` and gets `tⱼ·G/2`), where the real
+/// branch's `t` is zero.
+///
+/// When `m` is in range there are `n − 1` simulated branches, so only `n − 1` products are
+/// computed: slot `k` holds the `k`-th simulated branch (branch `k` before the real one,
+/// branch `k + 1` from it on), and the products are then moved back to their branches, with
+/// the identity on the real one. Every selection is constant time in the real index, so the
+/// saving does not show which branch is real. When `m` is out of range (a prover asked to
+/// prove something false, never an honest ballot) every branch is simulated and all `n`
+/// products are computed.
+fn offsets(t: &[Scalar], m: u64, min: u64, max: u64) -> Vec<RistrettoPoint> {
+    if m < min || m > max {
+        return t.iter().map(mul_g).collect();
+    }
+    let real = m - min;
+    let n = t.len();
+    let slots: Vec<RistrettoPoint> = t
+        .windows(2)
+        .enumerate()
+        .map(|(k, pair)| {
+            let from_next = !real.ct_gt(&(k as u64));
+            mul_g(&Scalar::conditional_select(&pair[0], &pair[1], from_next))
+        })
+        .collect();
+    (0..n)
+        .map(|j| {
+            let mut p = slots
+                .get(j)
+                .copied()
+                .unwrap_or_else(RistrettoPoint::identity);
+            if let Some(previous) = j.checked_sub(1).and_then(|i| slots.get(i)) {
+                p.conditional_assign(previous, (j as u64).ct_gt(&real));
+            }
+            p.conditional_assign(&RistrettoPoint::identity(), (j as u64).ct_eq(&real));
+            p
+        })
+        .collect()
 }
 
 /// Coefficients that the caller must apply to the statement's `ΣA` and `ΣB`.
