@@ -26,7 +26,7 @@ use psephos_record::entry::{
     OpenEntry, OptionResult, QuestionResult, ResultEntry, RollEntry, SharesEntry, TallyEntry,
     Turnout, ROLL_CHUNK,
 };
-use psephos_record::hash::{self, contexts, Hash, GENESIS_PREV};
+use psephos_record::hash::{self, Hash, GENESIS_PREV};
 use psephos_record::merkle::leaf_hash;
 use psephos_record::record::RollLine;
 use psephos_record::{
@@ -238,9 +238,8 @@ fn default_web_dir() -> Option<PathBuf> {
     dir.is_dir().then(|| dir.to_path_buf())
 }
 
-/// BLAKE3 (derive-key, context [`contexts::BUNDLE`]) over the regular files of `dir`, in
-/// sorted name order: for each, `LE64(len name) ‖ name ‖ LE64(len content) ‖ content`.
-/// `None` when `dir` does not exist.
+/// The web bundle hash of `dir` (docs/spec-record.md §7.2, [`hash::web_bundle_hash`]) over
+/// its regular files; `None` when `dir` does not exist.
 pub fn web_bundle_hash(dir: &Path) -> std::io::Result<Option<Hash>> {
     if !dir.is_dir() {
         return Ok(None);
@@ -249,19 +248,11 @@ pub fn web_bundle_hash(dir: &Path) -> std::io::Result<Option<Hash>> {
     for e in std::fs::read_dir(dir)? {
         let e = e?;
         if e.file_type()?.is_file() {
-            files.push(e.file_name().to_string_lossy().into_owned());
+            let name = e.file_name().to_string_lossy().into_owned();
+            files.push((name, std::fs::read(e.path())?));
         }
     }
-    files.sort();
-    let mut h = blake3::Hasher::new_derive_key(contexts::BUNDLE);
-    for name in files {
-        let content = std::fs::read(dir.join(&name))?;
-        h.update(&(name.len() as u64).to_le_bytes());
-        h.update(name.as_bytes());
-        h.update(&(content.len() as u64).to_le_bytes());
-        h.update(&content);
-    }
-    Ok(Some(*h.finalize().as_bytes()))
+    Ok(Some(hash::web_bundle_hash(&files)))
 }
 
 async fn load_hash(store: &Store, key: &str) -> Result<Hash, BoardError> {
@@ -1185,6 +1176,24 @@ async fn post_ballot(
     body: Body,
 ) -> Result<Json<Receipt>, ApiError> {
     let ballot: Ballot = parse(body)?;
+    // A retry of a ballot already recorded gets its receipt, whatever the phase now.
+    let recorded = {
+        let st = board.state();
+        match (st.ballots.get(&ballot.ballot_id), &st.opened) {
+            (Some(rec), Some(opened)) if !rec.challenged => {
+                let code = tracking_code_of(&ballot.hash(&opened.election_hash));
+                let body = entry_bytes(&Entry::Ballot(BallotEntry {
+                    ballot: ballot.clone(),
+                    tracking_code: code,
+                }));
+                (rec.body_digest == *blake3::hash(&body).as_bytes()).then(|| rec.clone())
+            }
+            _ => None,
+        }
+    };
+    if let Some(rec) = recorded {
+        return receipt_for(&board, ballot.ballot_id, &rec).await.map(Json);
+    }
     let _gate = board.inner.gate.read().await;
     let (manifest, opened) = {
         let st = board.state();

@@ -119,7 +119,7 @@ pub enum ApiError {
     #[error("{0}")]
     Unavailable(String),
     /// 500.
-    #[error("internal error")]
+    #[error("internal error: {0}")]
     Internal(String),
 }
 

@@ -95,6 +95,11 @@ struct ManifestRaw<'a> {
 /// The fields of a ballot entry the state needs, parsed without decoding the contests: the
 /// live path only (the entry was fully checked before it was appended).
 #[derive(Deserialize)]
+struct LiteEntry {
+    ballot: LiteBallotEntry,
+}
+
+#[derive(Deserialize)]
 struct LiteBallotEntry {
     ballot: LiteBallot,
     tracking_code: String,
@@ -194,7 +199,7 @@ impl State {
         body: &[u8],
     ) -> Result<(), String> {
         if body.starts_with(b"{\"ballot\":") && self.phase == Phase::Open {
-            let lite: LiteBallotEntry = serde_json::from_slice(body)
+            let LiteEntry { ballot: lite } = serde_json::from_slice(body)
                 .map_err(|e| format!("ballot entry does not parse: {e}"))?;
             self.push_hash(seq, entry_hash)?;
             self.record_ballot(

@@ -1,0 +1,1119 @@
+//! End-to-end tests of the board over HTTP: a 2-of-3 key ceremony, roll, ballots (and every
+//! rejection), a revote, a challenge, close, threshold decryption, result, restart, and
+//! refusal to open a corrupted store. SQLite always; PostgreSQL when reachable.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use psephos_board::{init_election, serve, Board, BoardConfig, BoardError, ElectionStatus};
+use psephos_crypto::dkg::{
+    CoefficientCommitments, EncryptedShare, KeyShare, Polynomial, TrusteeSecretKey,
+};
+use psephos_crypto::group::{Element, FixedBase, G};
+use psephos_crypto::nonce::BallotSeed;
+use psephos_crypto::threshold::DecryptionShare;
+use psephos_record::credential::generate_code;
+use psephos_record::entry::{
+    AcceptanceEntry, DecryptionEntry, Entry, RawLine, ResultEntry, SharesEntry, TallyEntry,
+};
+use psephos_record::hash::Hash;
+use psephos_record::{
+    Ballot, ChallengedBallot, Checkpoint, Credential, Manifest, Phase, Question, Receipt,
+    RevotePolicy,
+};
+use rand_core::{OsRng, RngCore};
+use reqwest::{Client, StatusCode};
+use serde_json::{json, Value};
+use tokio::sync::oneshot;
+
+// ---------------------------------------------------------------------------------------------
+// Fixtures
+
+enum Place {
+    Sqlite(tempfile::TempDir),
+    Postgres {
+        admin: sqlx::PgPool,
+        name: String,
+        url: String,
+    },
+}
+
+impl Place {
+    fn sqlite() -> Place {
+        Place::Sqlite(tempfile::tempdir().expect("tempdir"))
+    }
+
+    async fn postgres(test: &str) -> Option<Place> {
+        use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+        let base = std::env::var("PSEPHOS_TEST_DATABASE_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+        let opts = match PgConnectOptions::from_str(&base) {
+            Ok(o) => o,
+            Err(e) => {
+                eprintln!("SKIPPING PostgreSQL board test {test}: bad URL {base}: {e}");
+                return None;
+            }
+        };
+        let admin = match PgPoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(3))
+            .connect_with(opts)
+            .await
+        {
+            Ok(p) => p,
+            Err(e) => {
+                eprintln!("SKIPPING PostgreSQL board test {test}: cannot connect to {base}: {e}");
+                return None;
+            }
+        };
+        let name = format!("psephos_board_test_{:016x}", OsRng.next_u64());
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&admin)
+            .await
+            .expect("create database");
+        let (main, query) = base.split_at(base.find('?').unwrap_or(base.len()));
+        let start = main.find("://").map_or(0, |i| i + 3);
+        let path = main[start..].find('/').map_or(main.len(), |i| start + i);
+        let url = format!("{}/{name}{query}", &main[..path]);
+        Some(Place::Postgres { admin, name, url })
+    }
+
+    fn location(&self) -> String {
+        match self {
+            Place::Sqlite(dir) => dir.path().join("board").to_string_lossy().into_owned(),
+            Place::Postgres { url, .. } => url.clone(),
+        }
+    }
+
+    async fn cleanup(self) {
+        if let Place::Postgres { admin, name, .. } = self {
+            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&admin)
+                .await;
+        }
+    }
+}
+
+fn manifest(policy: RevotePolicy) -> Manifest {
+    Manifest {
+        version: 1,
+        election_id: "test-2026".into(),
+        title: "Test election".into(),
+        questions: vec![
+            Question {
+                title: "Adopt the motion?".into(),
+                options: vec!["Yes".into(), "No".into(), "Abstain".into()],
+                min_selections: 1,
+                max_selections: 1,
+            },
+            Question {
+                title: "Board members".into(),
+                options: vec!["Ada".into(), "Brian".into(), "Chen".into()],
+                min_selections: 0,
+                max_selections: 2,
+            },
+        ],
+        revote_policy: policy,
+        opens_at: None,
+        closes_at: None,
+        trustees: 3,
+        threshold: 2,
+        board_key: [0u8; 32],
+        max_tally: 1000,
+    }
+}
+
+struct Server {
+    url: String,
+    stop: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<Result<(), BoardError>>,
+}
+
+impl Server {
+    async fn start(location: &str) -> Server {
+        let board = Board::open(BoardConfig {
+            location: location.to_string(),
+            web_dir: None,
+            max_batch: 64,
+        })
+        .await
+        .expect("open board");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(serve(board, listener, async move {
+            let _ = rx.await;
+        }));
+        Server {
+            url,
+            stop: Some(tx),
+            task,
+        }
+    }
+
+    async fn stop(mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        self.task.await.expect("join").expect("serve");
+    }
+}
+
+struct Api {
+    client: Client,
+    url: String,
+}
+
+impl Api {
+    async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> (StatusCode, Value) {
+        let mut req = self.client.post(format!("{}{path}", self.url)).json(body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.expect("send");
+        let status = resp.status();
+        let text = resp.text().await.expect("body");
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    async fn post_raw(&self, path: &str, body: Vec<u8>) -> (StatusCode, Value) {
+        let resp = self
+            .client
+            .post(format!("{}{path}", self.url))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("send");
+        let status = resp.status();
+        let text = resp.text().await.expect("body");
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    async fn ok(&self, path: &str, token: Option<&str>, body: &Value) -> Value {
+        let (status, v) = self.post(path, token, body).await;
+        assert_eq!(status, StatusCode::OK, "POST {path}: {v}");
+        v
+    }
+
+    async fn get(&self, path: &str) -> (StatusCode, String) {
+        let resp = self
+            .client
+            .get(format!("{}{path}", self.url))
+            .send()
+            .await
+            .expect("send");
+        let status = resp.status();
+        (status, resp.text().await.expect("body"))
+    }
+
+    async fn get_json(&self, path: &str) -> Value {
+        let (status, text) = self.get(path).await;
+        assert_eq!(status, StatusCode::OK, "GET {path}: {text}");
+        serde_json::from_str(&text).expect("json")
+    }
+
+    async fn status(&self) -> ElectionStatus {
+        serde_json::from_value(self.get_json("/api/election").await).expect("status")
+    }
+}
+
+fn api(server: &Server) -> Api {
+    Api {
+        client: Client::new(),
+        url: server.url.clone(),
+    }
+}
+
+/// Expects an error answer with `code`.
+async fn expect_error(
+    api: &Api,
+    path: &str,
+    token: Option<&str>,
+    body: &Value,
+    code: &str,
+    status: StatusCode,
+) {
+    let (s, v) = api.post(path, token, body).await;
+    assert_eq!(v["error"], code, "POST {path}: {v}");
+    assert_eq!(s, status, "POST {path}: {v}");
+    assert!(v["message"].is_string());
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> Value {
+    serde_json::to_value(v).expect("json")
+}
+
+/// Runs the whole 2-of-3 ceremony through the trustee endpoints; returns the key shares.
+async fn ceremony(api: &Api, tokens: &[String], base: &Hash, t: u32, n: u32) -> Vec<KeyShare> {
+    let rng = &mut OsRng;
+    let secrets: Vec<TrusteeSecretKey> = (0..n).map(|_| TrusteeSecretKey::random(rng)).collect();
+    let mut publics = Vec::new();
+    for i in 1..=n {
+        let pk = secrets[i as usize - 1].public_key(i, base, rng);
+        // Wrong trustee's token.
+        let other = &tokens[(i as usize) % n as usize];
+        expect_error(
+            api,
+            "/api/trustee/key",
+            Some(other),
+            &to_json(&pk),
+            "unauthorized",
+            StatusCode::UNAUTHORIZED,
+        )
+        .await;
+        api.ok(
+            "/api/trustee/key",
+            Some(&tokens[i as usize - 1]),
+            &to_json(&pk),
+        )
+        .await;
+        publics.push(pk);
+    }
+    expect_error(
+        api,
+        "/api/trustee/key",
+        Some(&tokens[0]),
+        &to_json(&publics[0]),
+        "already_posted",
+        StatusCode::CONFLICT,
+    )
+    .await;
+    let polys: Vec<Polynomial> = (0..n).map(|_| Polynomial::random(t, rng)).collect();
+    let mut commitments: Vec<CoefficientCommitments> = Vec::new();
+    for i in 1..=n {
+        let c = polys[i as usize - 1].commit(i, base, rng);
+        if i == 1 {
+            // A proof bound to another base hash.
+            let bad = polys[0].commit(1, &[7u8; 32], rng);
+            expect_error(
+                api,
+                "/api/trustee/commitments",
+                Some(&tokens[0]),
+                &to_json(&bad),
+                "bad_proof",
+                StatusCode::BAD_REQUEST,
+            )
+            .await;
+        }
+        api.ok(
+            "/api/trustee/commitments",
+            Some(&tokens[i as usize - 1]),
+            &to_json(&c),
+        )
+        .await;
+        commitments.push(c);
+    }
+    let mut all_shares = Vec::new();
+    for i in 1..=n {
+        let shares = (1..=n)
+            .filter(|&j| j != i)
+            .map(|j| {
+                EncryptedShare::seal(
+                    base,
+                    i,
+                    j,
+                    &publics[j as usize - 1].key,
+                    &polys[i as usize - 1].evaluate(j),
+                    rng,
+                )
+            })
+            .collect();
+        let entry = SharesEntry { from: i, shares };
+        api.ok(
+            "/api/trustee/shares",
+            Some(&tokens[i as usize - 1]),
+            &to_json(&entry),
+        )
+        .await;
+        all_shares.push(entry);
+    }
+    let mut key_shares = Vec::new();
+    for i in 1..=n {
+        let mut received = vec![polys[i as usize - 1].evaluate(i)];
+        for j in (1..=n).filter(|&j| j != i) {
+            let share = all_shares[j as usize - 1]
+                .shares
+                .iter()
+                .find(|s| s.to == i)
+                .expect("share");
+            received.push(
+                share
+                    .open_and_check(base, &secrets[i as usize - 1], &commitments[j as usize - 1])
+                    .expect("valid share"),
+            );
+        }
+        let ks = KeyShare::from_received(i, &received);
+        let acc = AcceptanceEntry {
+            trustee: i,
+            verification_key: ks.verification_key(),
+        };
+        if i == 1 {
+            let wrong = AcceptanceEntry {
+                trustee: 1,
+                verification_key: Element::from_point(G),
+            };
+            expect_error(
+                api,
+                "/api/trustee/acceptance",
+                Some(&tokens[0]),
+                &to_json(&wrong),
+                "bad_proof",
+                StatusCode::BAD_REQUEST,
+            )
+            .await;
+        }
+        api.ok(
+            "/api/trustee/acceptance",
+            Some(&tokens[i as usize - 1]),
+            &to_json(&acc),
+        )
+        .await;
+        key_shares.push(ks);
+    }
+    key_shares
+}
+
+fn credentials(base: &Hash, count: usize) -> Vec<Credential> {
+    (0..count)
+        .map(|_| Credential::from_code(base, &generate_code(&mut OsRng)).expect("credential"))
+        .collect()
+}
+
+fn roll_body(creds: &[Credential]) -> Value {
+    json!({ "credentials": creds.iter().map(|c| hex::encode(c.public())).collect::<Vec<_>>() })
+}
+
+fn random_id() -> [u8; 16] {
+    let mut id = [0u8; 16];
+    OsRng.fill_bytes(&mut id);
+    id
+}
+
+struct Opened {
+    manifest: Manifest,
+    election_hash: Hash,
+    key: FixedBase,
+}
+
+impl Opened {
+    fn ballot(&self, cred: &Credential, choices: &[Vec<u64>]) -> (Ballot, BallotSeed) {
+        let seed = BallotSeed::random(&mut OsRng);
+        let b = Ballot::create(
+            &self.manifest,
+            &self.election_hash,
+            &self.key,
+            cred,
+            random_id(),
+            choices,
+            &seed,
+        )
+        .expect("ballot");
+        (b, seed)
+    }
+}
+
+async fn opened(api: &Api) -> Opened {
+    let st = api.status().await;
+    assert_eq!(st.phase, Phase::Open);
+    let (_, text) = api.get("/api/manifest").await;
+    let manifest: Manifest = serde_json::from_str(&text).expect("manifest");
+    Opened {
+        manifest,
+        election_hash: st.election_hash.expect("H_E").0,
+        key: FixedBase::new(st.joint_key.expect("K")),
+    }
+}
+
+async fn cast(api: &Api, board_key: &[u8; 32], ballot: &Ballot) -> Receipt {
+    let v = api.ok("/api/ballots", None, &to_json(ballot)).await;
+    let receipt: Receipt = serde_json::from_value(v).expect("receipt");
+    receipt.verify(board_key).expect("receipt verifies");
+    assert_eq!(receipt.ballot_id, ballot.ballot_id);
+    receipt
+}
+
+/// Reads the log through `/api/record/board.jsonl`, checking the chain.
+async fn read_log(api: &Api) -> Vec<Entry> {
+    let (status, text) = api.get("/api/record/board.jsonl").await;
+    assert_eq!(status, StatusCode::OK);
+    let mut prev = [0u8; 32];
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let raw: RawLine = serde_json::from_str(line).expect("line");
+        assert_eq!(raw.seq, i as u64);
+        assert_eq!(raw.prev, prev);
+        raw.check_hash().expect("hash");
+        prev = raw.hash;
+        out.push(raw.parse_entry().expect("entry"));
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// The full election
+
+async fn full_election(place: &Place) {
+    let location = place.location();
+    let init = init_election(&location, manifest(RevotePolicy::LastCounts))
+        .await
+        .expect("init");
+    assert!(matches!(
+        init_election(&location, manifest(RevotePolicy::LastCounts)).await,
+        Err(BoardError::AlreadyInitialized { .. })
+    ));
+    let board_key = init.board_key;
+    let base = init.base_hash;
+    let admin = init.admin_token.as_str();
+    let server = Server::start(&location).await;
+    let api = api(&server);
+
+    // Manifest bytes define H_B.
+    let (_, manifest_text) = api.get("/api/manifest").await;
+    assert_eq!(
+        psephos_record::hash::base_hash(manifest_text.as_bytes()),
+        base
+    );
+    let (_, record_manifest) = api.get("/api/record/manifest.json").await;
+    assert_eq!(record_manifest, manifest_text);
+
+    // Admin and trustee endpoints need their tokens.
+    for token in [None, Some(init.trustee_tokens[0].as_str()), Some("00")] {
+        expect_error(
+            &api,
+            "/api/admin/open",
+            token,
+            &json!({}),
+            "unauthorized",
+            StatusCode::UNAUTHORIZED,
+        )
+        .await;
+    }
+    expect_error(
+        &api,
+        "/api/trustee/key",
+        Some(admin),
+        &json!({}),
+        "unauthorized",
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
+    // Opening before the ceremony.
+    expect_error(
+        &api,
+        "/api/admin/open",
+        Some(admin),
+        &json!({}),
+        "wrong_phase",
+        StatusCode::CONFLICT,
+    )
+    .await;
+
+    let key_shares = ceremony(&api, &init.trustee_tokens, &base, 2, 3).await;
+
+    let creds = credentials(&base, 5);
+    let v = api
+        .ok("/api/admin/roll", Some(admin), &roll_body(&creds[..3]))
+        .await;
+    assert_eq!(v["roll_size"], 3);
+    api.ok("/api/admin/roll", Some(admin), &roll_body(&creds[3..]))
+        .await;
+    expect_error(
+        &api,
+        "/api/admin/roll",
+        Some(admin),
+        &roll_body(&creds[..1]),
+        "duplicate_credential",
+        StatusCode::CONFLICT,
+    )
+    .await;
+    expect_error(
+        &api,
+        "/api/admin/roll",
+        Some(admin),
+        &json!({"credentials": [format!("01{}", "00".repeat(31))]}),
+        "malformed",
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+
+    // A ballot before the election opens.
+    {
+        let early = Opened {
+            manifest: serde_json::from_str(&manifest_text).expect("manifest"),
+            election_hash: [0u8; 32],
+            key: FixedBase::new(Element::from_point(G)),
+        };
+        let (b, _) = early.ballot(&creds[0], &[vec![1, 0, 0], vec![0, 0, 0]]);
+        expect_error(
+            &api,
+            "/api/ballots",
+            None,
+            &to_json(&b),
+            "election_not_open",
+            StatusCode::CONFLICT,
+        )
+        .await;
+    }
+
+    api.ok("/api/admin/open", Some(admin), &json!({})).await;
+    expect_error(
+        &api,
+        "/api/admin/roll",
+        Some(admin),
+        &roll_body(&credentials(&base, 1)),
+        "wrong_phase",
+        StatusCode::CONFLICT,
+    )
+    .await;
+    let el = opened(&api).await;
+    let status = api.status().await;
+    assert_eq!(status.roll_size, 5);
+    assert_eq!(status.verification_keys.len(), 3);
+    for (i, ks) in key_shares.iter().enumerate() {
+        assert_eq!(status.verification_keys[i], ks.verification_key());
+    }
+
+    // Cast ballots.
+    let (b0, _) = el.ballot(&creds[0], &[vec![1, 0, 0], vec![1, 1, 0]]);
+    let r0 = cast(&api, &board_key, &b0).await;
+    // Identical re-post: identical receipt.
+    let again = cast(&api, &board_key, &b0).await;
+    assert_eq!(again, r0);
+    let (b1, _) = el.ballot(&creds[1], &[vec![0, 1, 0], vec![1, 0, 0]]);
+    let r1 = cast(&api, &board_key, &b1).await;
+    let (b2, _) = el.ballot(&creds[2], &[vec![1, 0, 0], vec![0, 0, 0]]);
+    cast(&api, &board_key, &b2).await;
+    // Revote (last counts).
+    let (b0b, _) = el.ballot(&creds[0], &[vec![0, 1, 0], vec![0, 0, 1]]);
+    let r0b = cast(&api, &board_key, &b0b).await;
+    let s: Value = api
+        .get_json(&format!("/api/ballots/{}", r0.tracking_code))
+        .await;
+    assert_eq!(s["status"], "superseded");
+    let s: Value = api
+        .get_json(&format!("/api/ballots/{}", r0b.tracking_code))
+        .await;
+    assert_eq!(s["status"], "counted");
+    assert_eq!(s["seq"], r0b.seq);
+    let (st, text) = api.get("/api/ballots/AAAA-AAAA-AAAA-AAAA").await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    assert!(text.contains("unknown_tracking_code"));
+
+    // Rejections.
+    let outsider = credentials(&base, 1);
+    let (bx, _) = el.ballot(&outsider[0], &[vec![1, 0, 0], vec![0, 0, 0]]);
+    expect_error(
+        &api,
+        "/api/ballots",
+        None,
+        &to_json(&bx),
+        "not_on_roll",
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    let (mut bs, _) = el.ballot(&creds[4], &[vec![1, 0, 0], vec![0, 0, 0]]);
+    bs.signature[5] ^= 1;
+    expect_error(
+        &api,
+        "/api/ballots",
+        None,
+        &to_json(&bs),
+        "bad_signature",
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    let (mut bp, _) = el.ballot(&creds[4], &[vec![1, 0, 0], vec![0, 0, 0]]);
+    let sel = &mut bp.contests[0].selections;
+    let p0 = sel[0].proof.clone();
+    sel[0].proof = sel[1].proof.clone();
+    sel[1].proof = p0;
+    bp.signature = creds[4].sign(&bp.hash(&el.election_hash));
+    expect_error(
+        &api,
+        "/api/ballots",
+        None,
+        &to_json(&bp),
+        "bad_proof",
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    // Same id, other content.
+    let (mut bd, _) = el.ballot(&creds[1], &[vec![0, 0, 1], vec![0, 0, 0]]);
+    bd.ballot_id = b1.ballot_id;
+    bd.signature = creds[1].sign(&bd.hash(&el.election_hash));
+    expect_error(
+        &api,
+        "/api/ballots",
+        None,
+        &to_json(&bd),
+        "duplicate_ballot",
+        StatusCode::CONFLICT,
+    )
+    .await;
+    // Malformed: unknown field, non-canonical point, bad hex, not JSON, too large.
+    let (bm, _) = el.ballot(&creds[4], &[vec![1, 0, 0], vec![0, 0, 0]]);
+    let mut v = to_json(&bm);
+    v["extra"] = json!(1);
+    expect_error(
+        &api,
+        "/api/ballots",
+        None,
+        &v,
+        "malformed",
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    let mut v = to_json(&bm);
+    v["contests"][0]["selections"][0]["ciphertext"]["a"] = json!("ff".repeat(32));
+    expect_error(
+        &api,
+        "/api/ballots",
+        None,
+        &v,
+        "malformed",
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    let mut v = to_json(&bm);
+    v["ballot_id"] = json!("ZZ".repeat(16));
+    expect_error(
+        &api,
+        "/api/ballots",
+        None,
+        &v,
+        "malformed",
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    let (s, v) = api.post_raw("/api/ballots", b"{not json".to_vec()).await;
+    assert_eq!(
+        (s, v["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("malformed"))
+    );
+    let (s, v) = api.post_raw("/api/ballots", vec![b' '; 100 * 1024]).await;
+    assert_eq!(
+        (s, v["error"].as_str()),
+        (StatusCode::PAYLOAD_TOO_LARGE, Some("payload_too_large")),
+        "{v}"
+    );
+
+    // A challenge, then casting the challenged ballot is refused.
+    let choices = vec![vec![0, 0, 1], vec![1, 0, 1]];
+    let (bc, seed) = el.ballot(&creds[3], &choices);
+    let mut wrong = ChallengedBallot {
+        ballot: bc.clone(),
+        seed: seed.clone(),
+        choices: vec![vec![1, 0, 0], vec![1, 0, 1]],
+    };
+    expect_error(
+        &api,
+        "/api/challenges",
+        None,
+        &to_json(&wrong),
+        "challenge_mismatch",
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    wrong.choices = choices.clone();
+    let v = api.ok("/api/challenges", None, &to_json(&wrong)).await;
+    assert_eq!(v["choices"], json!([["Abstain"], ["Ada", "Chen"]]));
+    let ch_code = v["tracking_code"].as_str().expect("code").to_string();
+    let s: Value = api.get_json(&format!("/api/ballots/{ch_code}")).await;
+    assert_eq!(s["status"], "challenged");
+    expect_error(
+        &api,
+        "/api/ballots",
+        None,
+        &to_json(&bc),
+        "duplicate_ballot",
+        StatusCode::CONFLICT,
+    )
+    .await;
+
+    // Proofs and checkpoints.
+    let cp: Checkpoint =
+        serde_json::from_value(api.get_json("/api/checkpoints/latest").await).expect("cp");
+    cp.verify(&board_key, &base).expect("checkpoint signature");
+    let inc = api
+        .get_json(&format!(
+            "/api/proofs/inclusion?seq={}&tree_size={}",
+            r1.seq, cp.tree_size
+        ))
+        .await;
+    assert_eq!(inc["entry_hash"], hex::encode(r1.entry_hash));
+    let proof: Vec<Hash> = inc["proof"]
+        .as_array()
+        .expect("proof")
+        .iter()
+        .map(|h| psephos_crypto::group::hex32(h.as_str().expect("hex")).expect("hex"))
+        .collect();
+    psephos_record::merkle::verify_inclusion(
+        &psephos_record::merkle::leaf_hash(&r1.entry_hash),
+        r1.seq,
+        cp.tree_size,
+        &proof,
+        &cp.root,
+    )
+    .expect("inclusion");
+    let cons = api
+        .get_json(&format!(
+            "/api/proofs/consistency?from={}&to={}",
+            r0.checkpoint.tree_size, cp.tree_size
+        ))
+        .await;
+    assert!(cons["proof"].is_array());
+    let log = api.get_json("/api/log?from=0&limit=3").await;
+    assert_eq!(log["entries"].as_array().expect("entries").len(), 3);
+    assert_eq!(log["entries"][1]["seq"], 1);
+    let roll = api.get_json("/api/roll?from=1&limit=2").await;
+    assert_eq!(roll["total"], 5);
+    assert_eq!(roll["credentials"][0], hex::encode(creds[1].public()));
+    let codes = api.get_json("/api/tracking-codes").await;
+    assert_eq!(codes["total"], 5);
+    let (s, text) = api.get("/api/result").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert!(text.contains("voting_in_progress"));
+
+    // Close: tally; then ballots are refused.
+    let v = api.ok("/api/admin/close", Some(admin), &json!({})).await;
+    assert_eq!(v["counted"], 3);
+    let (b4, _) = el.ballot(&creds[4], &[vec![1, 0, 0], vec![0, 0, 0]]);
+    expect_error(
+        &api,
+        "/api/ballots",
+        None,
+        &to_json(&b4),
+        "election_closed",
+        StatusCode::CONFLICT,
+    )
+    .await;
+    // A retry of a recorded ballot still gets its receipt.
+    assert_eq!(cast(&api, &board_key, &b1).await, r1);
+
+    let entries = read_log(&api).await;
+    let tally: TallyEntry = entries
+        .iter()
+        .find_map(|e| match e {
+            Entry::Tally(t) => Some(t.clone()),
+            _ => None,
+        })
+        .expect("tally");
+    assert_eq!(tally.counted, 3);
+
+    // Decryptions by trustees 1 and 3.
+    let decryption = |ks: &KeyShare| DecryptionEntry {
+        trustee: ks.index(),
+        questions: tally
+            .questions
+            .iter()
+            .enumerate()
+            .map(|(q, cts)| {
+                cts.iter()
+                    .enumerate()
+                    .map(|(o, ct)| {
+                        DecryptionShare::compute(
+                            ks,
+                            &el.election_hash,
+                            q as u32,
+                            o as u32,
+                            ct,
+                            &mut OsRng,
+                        )
+                    })
+                    .collect()
+            })
+            .collect(),
+    };
+    let d1 = decryption(&key_shares[0]);
+    // Trustee 3's token cannot post trustee 1's shares.
+    expect_error(
+        &api,
+        "/api/trustee/decryption",
+        Some(&init.trustee_tokens[2]),
+        &to_json(&d1),
+        "unauthorized",
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
+    // A share under the wrong key share fails its proof.
+    let mut forged = decryption(&key_shares[1]);
+    forged.trustee = 3;
+    for q in &mut forged.questions {
+        for s in q {
+            s.trustee = 3;
+        }
+    }
+    expect_error(
+        &api,
+        "/api/trustee/decryption",
+        Some(&init.trustee_tokens[2]),
+        &to_json(&forged),
+        "bad_proof",
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    api.ok(
+        "/api/trustee/decryption",
+        Some(&init.trustee_tokens[0]),
+        &to_json(&d1),
+    )
+    .await;
+    expect_error(
+        &api,
+        "/api/trustee/decryption",
+        Some(&init.trustee_tokens[0]),
+        &to_json(&d1),
+        "already_posted",
+        StatusCode::CONFLICT,
+    )
+    .await;
+    expect_error(
+        &api,
+        "/api/admin/result",
+        Some(admin),
+        &json!({}),
+        "wrong_phase",
+        StatusCode::CONFLICT,
+    )
+    .await;
+    api.ok(
+        "/api/trustee/decryption",
+        Some(&init.trustee_tokens[2]),
+        &to_json(&decryption(&key_shares[2])),
+    )
+    .await;
+    api.ok("/api/admin/result", Some(admin), &json!({})).await;
+
+    let result: ResultEntry =
+        serde_json::from_value(api.get_json("/api/result").await).expect("result");
+    let votes: Vec<Vec<u64>> = result
+        .questions
+        .iter()
+        .map(|q| q.options.iter().map(|o| o.votes).collect())
+        .collect();
+    assert_eq!(votes, vec![vec![1, 2, 0], vec![1, 0, 1]]);
+    assert_eq!(result.turnout.eligible, 5);
+    assert_eq!(result.turnout.voted, 3);
+    assert_eq!(result.turnout.percentage, "60.00");
+    assert_eq!(result.trustees, vec![1, 3]);
+    let (_, result_file) = api.get("/api/record/result.json").await;
+    assert_eq!(
+        result_file.as_bytes(),
+        serde_json::to_vec(&result).expect("json")
+    );
+    let (_, roll_file) = api.get("/api/record/roll.jsonl").await;
+    assert_eq!(roll_file.lines().count(), 5);
+    let (_, cps) = api.get("/api/record/checkpoints.jsonl").await;
+    let mut last = 0;
+    for line in cps.lines() {
+        let cp: Checkpoint = serde_json::from_str(line).expect("cp");
+        cp.verify(&board_key, &base).expect("cp sig");
+        assert!(cp.tree_size >= last);
+        last = cp.tree_size;
+    }
+    let entries = read_log(&api).await;
+    assert!(matches!(entries.last(), Some(Entry::Result(_))));
+    let before = api.status().await;
+    assert_eq!(before.phase, Phase::Finished);
+    server.stop().await;
+
+    // Restart: state intact, identical re-post gives the identical receipt.
+    let server = Server::start(&location).await;
+    let api2 = Api {
+        client: Client::new(),
+        url: server.url.clone(),
+    };
+    let after = api2.status().await;
+    assert_eq!(
+        serde_json::to_value(&after).expect("json"),
+        serde_json::to_value(&before).expect("json")
+    );
+    assert_eq!(cast(&api2, &board_key, &b0b).await, r0b);
+    assert_eq!(cast(&api2, &board_key, &b0).await, r0);
+    let s: Value = api2
+        .get_json(&format!("/api/ballots/{}", r0.tracking_code))
+        .await;
+    assert_eq!(s["status"], "superseded");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn full_election_sqlite() {
+    let place = Place::sqlite();
+    full_election(&place).await;
+    place.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn full_election_postgres() {
+    let Some(place) = Place::postgres("full_election").await else {
+        return;
+    };
+    full_election(&place).await;
+    place.cleanup().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Revote policy `reject`
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reject_policy_refuses_revotes() {
+    let place = Place::sqlite();
+    let location = place.location();
+    let init = init_election(&location, manifest(RevotePolicy::Reject))
+        .await
+        .expect("init");
+    let server = Server::start(&location).await;
+    let api = api(&server);
+    ceremony(&api, &init.trustee_tokens, &init.base_hash, 2, 3).await;
+    let creds = credentials(&init.base_hash, 2);
+    api.ok(
+        "/api/admin/roll",
+        Some(&init.admin_token),
+        &roll_body(&creds),
+    )
+    .await;
+    api.ok("/api/admin/open", Some(&init.admin_token), &json!({}))
+        .await;
+    let el = opened(&api).await;
+    let (b, _) = el.ballot(&creds[0], &[vec![1, 0, 0], vec![0, 0, 0]]);
+    let r = cast(&api, &init.board_key, &b).await;
+    assert_eq!(cast(&api, &init.board_key, &b).await, r);
+    let (b2, _) = el.ballot(&creds[0], &[vec![0, 1, 0], vec![0, 0, 0]]);
+    expect_error(
+        &api,
+        "/api/ballots",
+        None,
+        &to_json(&b2),
+        "revote_rejected",
+        StatusCode::CONFLICT,
+    )
+    .await;
+    // Many concurrent ballots from one credential: exactly one is accepted.
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let (b, _) = el.ballot(&creds[1], &[vec![0, 0, 1], vec![0, 0, 0]]);
+        let client = Client::new();
+        let url = format!("{}/api/ballots", server.url);
+        tasks.push(tokio::spawn(async move {
+            client
+                .post(url)
+                .json(&b)
+                .send()
+                .await
+                .expect("send")
+                .status()
+        }));
+    }
+    let mut accepted = 0;
+    for t in tasks {
+        let s = t.await.expect("join");
+        if s == StatusCode::OK {
+            accepted += 1;
+        } else {
+            assert_eq!(s, StatusCode::CONFLICT);
+        }
+    }
+    assert_eq!(accepted, 1);
+    assert_eq!(api.status().await.ballots_cast, 2);
+    server.stop().await;
+    place.cleanup().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Corruption
+
+async fn sqlite_pool(location: &str) -> sqlx::SqlitePool {
+    let opts = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(std::path::Path::new(location).join("board.sqlite3"));
+    sqlx::SqlitePool::connect_with(opts).await.expect("sqlite")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn corrupted_store_is_refused() {
+    let place = Place::sqlite();
+    let location = place.location();
+    let init = init_election(&location, manifest(RevotePolicy::LastCounts))
+        .await
+        .expect("init");
+    let server = Server::start(&location).await;
+    let api = api(&server);
+    let creds = credentials(&init.base_hash, 3);
+    api.ok(
+        "/api/admin/roll",
+        Some(&init.admin_token),
+        &roll_body(&creds[..1]),
+    )
+    .await;
+    api.ok(
+        "/api/admin/roll",
+        Some(&init.admin_token),
+        &roll_body(&creds[1..]),
+    )
+    .await;
+    server.stop().await;
+    // A clean reopen works.
+    Board::open(BoardConfig::new(location.clone()))
+        .await
+        .expect("clean reopen");
+
+    // Flip one byte of entry 1's body.
+    let pool = sqlite_pool(&location).await;
+    let body: Vec<u8> = sqlx::query_scalar("SELECT body FROM log_entries WHERE seq = 1")
+        .fetch_one(&pool)
+        .await
+        .expect("body");
+    let mut bad = body.clone();
+    let pos = bad.len() / 2;
+    bad[pos] = if bad[pos] == b'a' { b'b' } else { b'a' };
+    sqlx::query("UPDATE log_entries SET body = $1 WHERE seq = 1")
+        .bind(&bad)
+        .execute(&pool)
+        .await
+        .expect("update");
+    let err = Board::open(BoardConfig::new(location.clone()))
+        .await
+        .expect_err("corrupted");
+    eprintln!("{err}");
+    assert!(
+        matches!(err, BoardError::CorruptEntry { seq: 1, .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("log entry 1"));
+
+    // Restore it, then truncate the log: the checkpoints no longer match.
+    sqlx::query("UPDATE log_entries SET body = $1 WHERE seq = 1")
+        .bind(&body)
+        .execute(&pool)
+        .await
+        .expect("update");
+    sqlx::query("DELETE FROM log_entries WHERE seq = 2")
+        .execute(&pool)
+        .await
+        .expect("delete");
+    let err = Board::open(BoardConfig::new(location.clone()))
+        .await
+        .expect_err("truncated");
+    eprintln!("{err}");
+    assert!(matches!(err, BoardError::CorruptCheckpoint { .. }), "{err}");
+    pool.close().await;
+
+    // An empty store is not an election.
+    let empty = tempfile::tempdir().expect("tempdir");
+    let err = Board::open(BoardConfig::new(
+        empty.path().join("b").to_string_lossy().into_owned(),
+    ))
+    .await
+    .expect_err("empty");
+    assert!(matches!(err, BoardError::NotInitialized), "{err}");
+    place.cleanup().await;
+}
