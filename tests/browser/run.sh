@@ -17,8 +17,8 @@ if [ -z "${PSEPHOS_BIN:-}" ] || [ -z "${PSEPHOS_VERIFY_BIN:-}" ]; then
     echo "+ cargo build --release -p psephos-cli -p psephos-verify" >&2
     cargo build --release -p psephos-cli -p psephos-verify
 fi
-export PSEPHOS_BIN="${PSEPHOS_BIN:-$root/target/release/psephos}"
-export PSEPHOS_VERIFY_BIN="${PSEPHOS_VERIFY_BIN:-$root/target/release/psephos-verify}"
+export PSEPHOS_BIN="$(realpath "${PSEPHOS_BIN:-$root/target/release/psephos}")"
+export PSEPHOS_VERIFY_BIN="$(realpath "${PSEPHOS_VERIFY_BIN:-$root/target/release/psephos-verify}")"
 for b in "$PSEPHOS_BIN" "$PSEPHOS_VERIFY_BIN"; do
     [ -x "$b" ] || { echo "browser test: $b not found" >&2; exit 1; }
 done

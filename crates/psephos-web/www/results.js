@@ -42,7 +42,11 @@ async function load() {
     return false;
   }
   if (res.status === 404) {
-    $('status').textContent = 'Voting in progress. The result is published here once voting has closed and the trustees have decrypted the tally.';
+    let phase = 'open';
+    try { phase = (await (await fetch('/api/election', { cache: 'no-store' })).json()).phase; } catch (_) { /* keep 'open' */ }
+    $('status').textContent = phase === 'closed' || phase === 'tallied'
+      ? 'Voting has closed. The result is published here once the trustees have decrypted the tally.'
+      : 'Voting in progress. The result is published here once voting has closed and the trustees have decrypted the tally.';
     return false;
   }
   if (!res.ok) {
