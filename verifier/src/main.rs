@@ -1,0 +1,253 @@
+//! `psephos-verify DIR`: verifies a published election record.
+//!
+//! Exit status: 0 every check passed, 1 a check (or the receipt, or the tracking code lookup)
+//! failed, 2 the record could not be read.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::Parser;
+
+use psephos_verify::report::Status;
+use psephos_verify::{testkit, verify_dir, Options, Report};
+
+/// Verifies a psephos election record (board.jsonl, manifest.json, roll.jsonl,
+/// checkpoints.jsonl, result.json).
+#[derive(Parser, Debug)]
+#[command(name = "psephos-verify", version)]
+struct Cli {
+    /// The record's directory.
+    dir: Option<PathBuf>,
+    /// Print a machine-readable JSON report on stdout.
+    #[arg(long)]
+    json: bool,
+    /// Also say whether the ballot with this tracking code is in the record and counted.
+    #[arg(long = "tracking-code", value_name = "CODE")]
+    tracking_code: Option<String>,
+    /// Also check this voter's signed receipt against the record.
+    #[arg(long, value_name = "FILE")]
+    receipt: Option<PathBuf>,
+    /// Fail (rather than skip) the checks of phases the record has not reached.
+    #[arg(long)]
+    require_complete: bool,
+    /// Ballots per verification batch.
+    #[arg(long, default_value_t = psephos_verify::checks::DEFAULT_CHUNK)]
+    chunk: usize,
+    /// Benchmark: generate (cached under target/psephos-bench) and verify records of N ballots.
+    #[arg(long, value_name = "N", num_args = 1..)]
+    bench: Vec<usize>,
+    /// Internal: generate the bench record of N ballots into DIR.
+    #[arg(long, hide = true, num_args = 2, value_names = ["N", "DIR"])]
+    bench_generate: Vec<String>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let [n, dir] = cli.bench_generate.as_slice() {
+        let Ok(n) = n.parse::<usize>() else {
+            return ExitCode::from(2);
+        };
+        return match testkit::generate(&testkit::Spec::association(n)).write(Path::new(dir)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("cannot write {dir}: {e}");
+                ExitCode::from(2)
+            }
+        };
+    }
+    if !cli.bench.is_empty() {
+        return bench(&cli);
+    }
+    let Some(dir) = &cli.dir else {
+        eprintln!("usage: psephos-verify DIR [--json] [--tracking-code CODE] [--receipt FILE]");
+        return ExitCode::from(2);
+    };
+    let mut options = Options {
+        require_complete: cli.require_complete,
+        progress: std::io::stderr().is_terminal(),
+        chunk: cli.chunk,
+        ..Options::default()
+    };
+    if let Some(path) = &cli.receipt {
+        let parsed = std::fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|t| serde_json::from_str(&t).map_err(|e| format!("bad JSON: {e}")));
+        match parsed {
+            Ok(r) => options.receipt = Some(r),
+            Err(e) => {
+                eprintln!("error: {}: {e}", path.display());
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let report = match verify_dir(dir, &options) {
+        Ok(r) => r,
+        Err(e) => {
+            if cli.json {
+                println!(
+                    "{}",
+                    serde_json::json!({"input_error": {"file": e.file, "line": e.line, "message": e.message}})
+                );
+            }
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let tracking = cli
+        .tracking_code
+        .as_deref()
+        .map(|c| (c, report.tracking_status(c)));
+    let mut ok = report.passed();
+    if let Some((_, None)) = tracking {
+        ok = false;
+    }
+    if cli.json {
+        let mut value = serde_json::to_value(&report).unwrap_or_default();
+        if let (Some((code, status)), Some(obj)) = (&tracking, value.as_object_mut()) {
+            obj.insert(
+                "tracking".into(),
+                serde_json::json!({"query": code, "found": status}),
+            );
+        }
+        obj_passed(&mut value, ok);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&value).unwrap_or_default()
+        );
+    } else {
+        print_human(&report, tracking.as_ref().map(|(c, s)| (*c, s)));
+        println!("{}", if ok { "VERIFIED" } else { "FAILED" });
+    }
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+fn obj_passed(value: &mut serde_json::Value, ok: bool) {
+    if let Some(obj) = value.as_object_mut() {
+        obj.insert("passed".into(), ok.into());
+    }
+}
+
+fn print_human(report: &Report, tracking: Option<(&str, &Option<psephos_verify::TrackingStatus>)>) {
+    println!(
+        "record: {} entries, phase {:?}, H_B {}",
+        report.log_size,
+        report.phase,
+        report.base_hash.as_deref().unwrap_or("-")
+    );
+    for c in &report.checks {
+        let status = match c.status {
+            Status::Passed => "ok     ",
+            Status::Failed => "FAILED ",
+            Status::Skipped => "skipped",
+        };
+        print!(
+            "{:>2}. {status} {:<22} {:>8} items",
+            c.number, c.name, c.items
+        );
+        if let Some(note) = &c.note {
+            print!("  ({note})");
+        }
+        println!();
+        for f in &c.failures {
+            let mut place = f.file.clone().unwrap_or_default();
+            if let Some(l) = f.line {
+                place.push_str(&format!(":{l}"));
+            }
+            if let Some(id) = &f.ballot_id {
+                place.push_str(&format!(" ballot {id}"));
+            }
+            println!("      {place}: {}", f.message);
+        }
+        if c.failure_count > c.failures.len() as u64 {
+            println!("      … {} failures in all", c.failure_count);
+        }
+    }
+    if let Some(r) = &report.receipt {
+        if r.valid {
+            println!("receipt {} (entry {}): valid", r.tracking_code, r.seq);
+        } else {
+            println!("receipt {} (entry {}): INVALID", r.tracking_code, r.seq);
+            for p in &r.problems {
+                println!("      {p}");
+            }
+        }
+    }
+    if let Some((code, status)) = tracking {
+        match status {
+            Some(s) => println!(
+                "tracking code {}: in the record at entry {}, {:?}",
+                s.tracking_code, s.seq, s.status
+            ),
+            None => println!("tracking code {code}: NOT in the record"),
+        }
+    }
+}
+
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn bench(cli: &Cli) -> ExitCode {
+    let root = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("target"))
+        .join("psephos-bench");
+    for &n in &cli.bench {
+        let dir = root.join(format!("association-{n}"));
+        if !dir.join("result.json").exists() {
+            let started = Instant::now();
+            // A child process, so that generation does not count in the verifier's peak RSS.
+            let status = std::env::current_exe().and_then(|exe| {
+                std::process::Command::new(exe)
+                    .arg("--bench-generate")
+                    .arg(n.to_string())
+                    .arg(&dir)
+                    .status()
+            });
+            if !matches!(status, Ok(s) if s.success()) {
+                eprintln!("generating {n} ballots failed");
+                return ExitCode::from(2);
+            }
+            eprintln!(
+                "generated {n} ballots in {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
+        }
+        let options = Options {
+            chunk: cli.chunk,
+            ..Options::default()
+        };
+        let started = Instant::now();
+        let report = match verify_dir(&dir, &options) {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        let elapsed = started.elapsed();
+        println!(
+            "{n:>7} ballots: {:.2} s, {:.1} µs/ballot, {} threads, passed={}, peak RSS {} MiB",
+            elapsed.as_secs_f64(),
+            elapsed.as_secs_f64() * 1e6 / n as f64,
+            rayon::current_num_threads(),
+            report.passed(),
+            peak_rss_kib() / 1024
+        );
+    }
+    ExitCode::SUCCESS
+}
