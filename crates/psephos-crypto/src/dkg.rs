@@ -146,6 +146,13 @@ impl Polynomial {
         }
     }
 
+    /// The polynomial with the given coefficients `a₀, a₁, …` (constant term first): for
+    /// known-answer test vectors (tests/vectors/ceremony-*.json) and for restoring a stored
+    /// polynomial. A ceremony uses [`Polynomial::random`].
+    pub fn from_coefficients(coefficients: Vec<Scalar>) -> Self {
+        Polynomial { coefficients }
+    }
+
     /// `P(x)` by Horner's rule.
     pub fn evaluate(&self, x: u32) -> Scalar {
         let x = Scalar::from(x);
