@@ -125,6 +125,19 @@ pub async fn init_election(
     let key = SigningKey::generate(&mut OsRng);
     manifest.board_key = key.verifying_key().to_bytes();
     manifest.validate()?;
+    for (what, t) in [
+        ("opens_at", &manifest.opens_at),
+        ("closes_at", &manifest.closes_at),
+    ] {
+        if let Some(t) = t {
+            if crate::time::parse_rfc3339(t).is_none() {
+                return Err(BoardError::BadTime {
+                    field: what,
+                    value: t.clone(),
+                });
+            }
+        }
+    }
     let manifest_bytes =
         serde_json::to_vec(&manifest).map_err(|e| BoardError::Internal(e.to_string()))?;
     let body = entry_bytes(&Entry::Manifest(manifest.clone()));
@@ -1057,6 +1070,9 @@ enum Existing {
 
 fn open_phase(st: &State) -> Result<(), ApiError> {
     match st.phase {
+        Phase::Open if crate::time::has_passed(st.manifest.closes_at.as_deref()) => {
+            Err(ApiError::ElectionClosed)
+        }
         Phase::Open => Ok(()),
         Phase::Empty | Phase::Ceremony => Err(ApiError::ElectionNotOpen),
         Phase::Closed | Phase::Tallied | Phase::Finished => Err(ApiError::ElectionClosed),

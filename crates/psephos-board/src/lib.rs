@@ -14,6 +14,7 @@ pub mod error;
 pub mod ratelimit;
 mod state;
 pub mod store;
+mod time;
 pub mod writer;
 
 pub use board::{

@@ -1117,3 +1117,69 @@ async fn corrupted_store_is_refused() {
     assert!(matches!(err, BoardError::NotInitialized), "{err}");
     place.cleanup().await;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Static files
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serves_web_pages_and_hashes_the_bundle() {
+    let place = Place::sqlite();
+    let location = place.location();
+    let init = init_election(&location, manifest(RevotePolicy::LastCounts))
+        .await
+        .expect("init");
+    let web = tempfile::tempdir().expect("tempdir");
+    std::fs::write(web.path().join("index.html"), "<p>vote</p>").expect("write");
+    std::fs::write(web.path().join("board.html"), "<p>board</p>").expect("write");
+    std::fs::write(web.path().join("results.html"), "<p>results</p>").expect("write");
+    std::fs::create_dir(web.path().join("pkg")).expect("mkdir");
+    std::fs::write(web.path().join("pkg/app.js"), "x()").expect("write");
+    let board = Board::open(BoardConfig {
+        location: location.clone(),
+        web_dir: Some(web.path().to_path_buf()),
+        max_batch: 16,
+    })
+    .await
+    .expect("open");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(serve(board, listener, async move {
+        let _ = rx.await;
+    }));
+    let api = Api {
+        client: Client::new(),
+        url,
+    };
+    for (path, body) in [
+        ("/", "<p>vote</p>"),
+        ("/board", "<p>board</p>"),
+        ("/results", "<p>results</p>"),
+        ("/pkg/app.js", "x()"),
+    ] {
+        let (s, text) = api.get(path).await;
+        assert_eq!((s, text.as_str()), (StatusCode::OK, body), "{path}");
+    }
+    let (s, _) = api.get("/nope.html").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    ceremony(&api, &init.trustee_tokens, &init.base_hash, 2, 3).await;
+    api.ok(
+        "/api/admin/roll",
+        Some(&init.admin_token),
+        &roll_body(&credentials(&init.base_hash, 1)),
+    )
+    .await;
+    api.ok("/api/admin/open", Some(&init.admin_token), &json!({}))
+        .await;
+    let expected = psephos_record::hash::web_bundle_hash(&[("app.js".into(), b"x()".to_vec())]);
+    assert_eq!(
+        api.status().await.web_bundle_hash.map(|h| h.0),
+        Some(expected)
+    );
+    let _ = tx.send(());
+    task.await.expect("join").expect("serve");
+    place.cleanup().await;
+}
