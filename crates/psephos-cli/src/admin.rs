@@ -1,0 +1,386 @@
+//! The administrator's steps: the manifest, the roll of credentials, opening, closing, the
+//! result and publishing the record.
+
+use std::path::Path;
+
+use psephos_record::entry::{HexKey, ResultEntry};
+use psephos_record::{Credential, Manifest, Question, RevotePolicy};
+use rand_core::OsRng;
+use rayon::prelude::*;
+use serde::Deserialize;
+use thiserror::Error;
+use zeroize::Zeroizing;
+
+use crate::client::{ApiError, Client, RECORD_FILES};
+
+/// Credentials per `POST /api/admin/roll`.
+pub const ROLL_POST_CHUNK: usize = 1000;
+
+/// Why an admin step failed.
+#[derive(Debug, Error)]
+pub enum AdminError {
+    /// The board refused or could not be reached.
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    /// A local file problem.
+    #[error("{0}")]
+    File(String),
+    /// The manifest is not acceptable.
+    #[error("the manifest is not valid: {0}")]
+    Manifest(String),
+}
+
+/// The manifest as the administrator writes it (election.toml).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManifestToml {
+    /// Title shown to voters.
+    pub title: String,
+    /// A short identifier.
+    pub election_id: String,
+    /// The questions.
+    pub questions: Vec<QuestionToml>,
+    /// "last_counts" (default) or "reject".
+    #[serde(default)]
+    pub revote_policy: RevotePolicy,
+    /// Announced opening time, RFC 3339.
+    #[serde(default)]
+    pub opens_at: Option<String>,
+    /// Closing time, RFC 3339.
+    #[serde(default)]
+    pub closes_at: Option<String>,
+    /// Number of trustees n.
+    pub trustees: u32,
+    /// Threshold t.
+    pub threshold: u32,
+    /// Largest tally searched per option.
+    #[serde(default = "default_max_tally")]
+    pub max_tally: u64,
+}
+
+fn default_max_tally() -> u64 {
+    10_000_000
+}
+
+/// One question in election.toml.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuestionToml {
+    /// The question.
+    pub title: String,
+    /// The options.
+    pub options: Vec<String>,
+    /// Fewest selections (default 1).
+    #[serde(default = "one")]
+    pub min_selections: u64,
+    /// Most selections (default 1).
+    #[serde(default = "one")]
+    pub max_selections: u64,
+}
+
+fn one() -> u64 {
+    1
+}
+
+impl ManifestToml {
+    /// Parses election.toml.
+    pub fn parse(text: &str) -> Result<Self, AdminError> {
+        toml::from_str(text).map_err(|e| AdminError::Manifest(e.to_string()))
+    }
+
+    /// The manifest; the board key is filled in by the board at init.
+    pub fn into_manifest(self) -> Manifest {
+        Manifest {
+            version: psephos_crypto::transcript::PROTOCOL_VERSION,
+            election_id: self.election_id,
+            title: self.title,
+            questions: self
+                .questions
+                .into_iter()
+                .map(|q| Question {
+                    title: q.title,
+                    options: q.options,
+                    min_selections: q.min_selections,
+                    max_selections: q.max_selections,
+                })
+                .collect(),
+            revote_policy: self.revote_policy,
+            opens_at: self.opens_at,
+            closes_at: self.closes_at,
+            trustees: self.trustees,
+            threshold: self.threshold,
+            board_key: PLACEHOLDER_BOARD_KEY,
+            max_tally: self.max_tally,
+        }
+    }
+}
+
+/// A valid Ed25519 point standing in for the board key until the board sets its own.
+pub const PLACEHOLDER_BOARD_KEY: [u8; 32] = [
+    0x58, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66,
+    0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66,
+];
+
+/// One member of the association, as in members.csv.
+#[derive(Clone, Debug, Deserialize, serde::Serialize)]
+pub struct Member {
+    /// The association's own id.
+    pub member_id: String,
+    /// Name (stays with the administrator).
+    pub name: String,
+    /// Email (stays with the administrator).
+    pub email: String,
+}
+
+/// A member with their voting code, for the mail merge.
+#[derive(Clone, Debug, serde::Serialize, Deserialize)]
+pub struct IssuedCode {
+    /// The association's own id.
+    pub member_id: String,
+    /// Name.
+    pub name: String,
+    /// Email.
+    pub email: String,
+    /// The voting code.
+    pub voting_code: String,
+}
+
+impl Drop for IssuedCode {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.voting_code);
+    }
+}
+
+/// Reads members.csv (header `member_id,name,email`).
+pub fn read_members(path: &Path) -> Result<Vec<Member>, AdminError> {
+    let mut reader = csv::Reader::from_path(path)
+        .map_err(|e| AdminError::File(format!("{}: {e}", path.display())))?;
+    let mut members = Vec::new();
+    for (i, row) in reader.deserialize().enumerate() {
+        let m: Member = row.map_err(|e| {
+            AdminError::File(format!(
+                "{} row {}: {e} (expected columns member_id,name,email)",
+                path.display(),
+                i + 2
+            ))
+        })?;
+        members.push(m);
+    }
+    let mut ids: Vec<&str> = members.iter().map(|m| m.member_id.as_str()).collect();
+    ids.sort_unstable();
+    if let Some(w) = ids.windows(2).find(|w| w[0] == w[1]) {
+        return Err(AdminError::File(format!(
+            "{}: member_id {:?} appears twice",
+            path.display(),
+            w[0]
+        )));
+    }
+    Ok(members)
+}
+
+/// Generates a voting code per member and derives its credential for the election with base
+/// hash `base` (in parallel).
+pub fn issue_codes(
+    base: &[u8; 32],
+    members: &[Member],
+) -> Result<(Vec<IssuedCode>, Vec<HexKey>), AdminError> {
+    let codes: Vec<Zeroizing<String>> = members
+        .iter()
+        .map(|_| psephos_record::credential::generate_code(&mut OsRng))
+        .collect();
+    let credentials = codes
+        .par_iter()
+        .map(|code| {
+            Credential::from_code(base, code)
+                .map(|c| HexKey(c.public()))
+                .map_err(|e| AdminError::File(e.to_string()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let issued = members
+        .iter()
+        .zip(&codes)
+        .map(|(m, code)| IssuedCode {
+            member_id: m.member_id.clone(),
+            name: m.name.clone(),
+            email: m.email.clone(),
+            voting_code: code.to_string(),
+        })
+        .collect();
+    Ok((issued, credentials))
+}
+
+/// Writes the codes file (mode 0600, never over an existing file).
+pub fn write_codes(path: &Path, issued: &[IssuedCode]) -> Result<(), AdminError> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    for row in issued {
+        writer
+            .serialize(row)
+            .map_err(|e| AdminError::File(e.to_string()))?;
+    }
+    let bytes = Zeroizing::new(
+        writer
+            .into_inner()
+            .map_err(|e| AdminError::File(e.to_string()))?,
+    );
+    crate::keyfile::write_private(path, &bytes, true).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            AdminError::File(format!(
+                "{} already exists; refusing to overwrite voting codes",
+                path.display()
+            ))
+        } else {
+            AdminError::File(format!("{}: {e}", path.display()))
+        }
+    })
+}
+
+/// Posts credentials to the roll in chunks; `progress(done)` after each.
+pub async fn post_roll(
+    client: &Client,
+    credentials: &[HexKey],
+    progress: impl Fn(usize),
+) -> Result<(), AdminError> {
+    let mut done = 0;
+    for chunk in credentials.chunks(ROLL_POST_CHUNK) {
+        client.post_roll(chunk).await?;
+        done += chunk.len();
+        progress(done);
+    }
+    Ok(())
+}
+
+/// `psephos admin roll`: codes for every member, credentials to the board, codes to a file.
+/// The codes file is written before anything is posted, so no code is ever lost.
+pub async fn roll(
+    client: &Client,
+    members_csv: &Path,
+    codes_out: &Path,
+    progress: impl Fn(usize),
+) -> Result<usize, AdminError> {
+    if codes_out.exists() {
+        return Err(AdminError::File(format!(
+            "{} already exists; refusing to overwrite voting codes",
+            codes_out.display()
+        )));
+    }
+    let members = read_members(members_csv)?;
+    let status = client.election().await?;
+    let (issued, credentials) = issue_codes(&status.base_hash, &members)?;
+    write_codes(codes_out, &issued)?;
+    post_roll(client, &credentials, progress).await?;
+    Ok(members.len())
+}
+
+/// Downloads the five files of the record into `dir`.
+pub async fn publish(client: &Client, dir: &Path) -> Result<Vec<(String, u64)>, AdminError> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| AdminError::File(format!("{}: {e}", dir.display())))?;
+    let mut out = Vec::new();
+    for file in RECORD_FILES {
+        let bytes = client.download_record_file(file, &dir.join(file)).await?;
+        out.push((file.to_string(), bytes));
+    }
+    Ok(out)
+}
+
+/// Asks the board to combine the decryptions and returns the result.
+pub async fn tally(client: &Client) -> Result<ResultEntry, AdminError> {
+    match client.admin("result").await {
+        Ok(_) => {}
+        Err(e) if e.code() == Some("wrong_phase") || e.code() == Some("already_posted") => {
+            // Already tallied: the result stands; anything else is reported below.
+            if let Ok(r) = client.result().await {
+                return Ok(r);
+            }
+            return Err(e.into());
+        }
+        Err(e) => return Err(e.into()),
+    }
+    Ok(client.result().await?)
+}
+
+/// The result as a table.
+pub fn format_result(result: &ResultEntry) -> String {
+    let mut out = String::new();
+    for q in &result.questions {
+        out.push_str(&format!("{}\n", q.title));
+        let width = q
+            .options
+            .iter()
+            .map(|o| o.name.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(6);
+        let total: u64 = q.options.iter().map(|o| o.votes).sum();
+        for o in &q.options {
+            let pct = if total == 0 {
+                0.0
+            } else {
+                100.0 * o.votes as f64 / total as f64
+            };
+            out.push_str(&format!(
+                "  {:<width$}  {:>7}  {:>6.2}%\n",
+                o.name, o.votes, pct
+            ));
+        }
+    }
+    let t = &result.turnout;
+    out.push_str(&format!(
+        "Turnout: {} of {} eligible voted ({}%)\n",
+        t.voted, t.eligible, t.percentage
+    ));
+    out.push_str(&format!(
+        "Decrypted by trustees {}\n",
+        result
+            .trustees
+            .iter()
+            .map(u32::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manifest_from_toml() {
+        let m = ManifestToml::parse(
+            r#"
+title = "Nomination"
+election_id = "sha-2016"
+trustees = 3
+threshold = 2
+[[questions]]
+title = "Who?"
+options = ["Owen Smith", "Jeremy Corbyn", "Neither"]
+"#,
+        )
+        .unwrap()
+        .into_manifest();
+        assert_eq!(m.max_tally, 10_000_000);
+        assert_eq!(m.revote_policy, RevotePolicy::LastCounts);
+        assert_eq!(m.questions[0].max_selections, 1);
+        m.validate().unwrap();
+        assert!(ManifestToml::parse("title = 1").is_err());
+    }
+
+    #[test]
+    fn codes_file_is_private_and_never_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let members = vec![Member {
+            member_id: "1".into(),
+            name: "A".into(),
+            email: "a@example.org".into(),
+        }];
+        let (issued, creds) = issue_codes(&[3u8; 32], &members).unwrap();
+        assert_eq!(creds.len(), 1);
+        let path = dir.path().join("codes.csv");
+        write_codes(&path, &issued).unwrap();
+        assert!(write_codes(&path, &issued).is_err());
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.starts_with("member_id,name,email,voting_code\n"));
+    }
+}

@@ -1,0 +1,539 @@
+//! The trustee's two jobs: the key ceremony (before the election opens) and the partial
+//! decryption of the tally (after it closes).
+//!
+//! The ceremony is a sequence of states, each ending when every trustee's message of that
+//! kind is on the board: keys → commitments → shares → acceptance. A trustee reads only the
+//! public log, checks every message itself, and never decrypts anything but the tally.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use psephos_crypto::dkg::{
+    self, CoefficientCommitments, Complaint, EncryptedShare, KeyShare, Polynomial,
+    TrusteePublicKey, TrusteeSecretKey,
+};
+use psephos_crypto::elgamal::{Ciphertext, CiphertextSum};
+use psephos_crypto::threshold::DecryptionShare;
+use psephos_crypto::Scalar;
+use psephos_record::entry::{
+    AcceptanceEntry, DecryptionEntry, Entry, OpenEntry, SharesEntry, TallyEntry,
+};
+use psephos_record::{Manifest, RevotePolicy};
+use rand_core::OsRng;
+use rayon::prelude::*;
+use thiserror::Error;
+
+use crate::client::{ApiError, Client, LogFollower};
+
+/// Reports progress: `(what we wait for, how many are there, how many are needed)`.
+pub type Progress = Arc<dyn Fn(&str, usize, usize) + Send + Sync>;
+
+/// A progress reporter that says nothing.
+pub fn quiet() -> Progress {
+    Arc::new(|_, _, _| {})
+}
+
+/// Why a trustee step failed.
+#[derive(Debug, Error)]
+pub enum TrusteeError {
+    /// Talking to the board failed.
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    /// Something on the board is wrong; the trustee stops.
+    #[error("{0}")]
+    Check(String),
+    /// This trustee's share from another trustee was bad; a complaint was posted.
+    #[error("the share from trustee {against} is invalid ({why}); a complaint was posted (entry {seq}) and this trustee stops")]
+    Complained {
+        /// The accused sender.
+        against: u32,
+        /// What was wrong.
+        why: String,
+        /// The complaint's entry.
+        seq: u64,
+    },
+}
+
+fn check(why: impl Into<String>) -> TrusteeError {
+    TrusteeError::Check(why.into())
+}
+
+/// Settings of the ceremony.
+#[derive(Clone)]
+pub struct CeremonyOptions {
+    /// How often to poll the log while waiting.
+    pub poll: Duration,
+    /// Give up waiting after this long.
+    pub timeout: Duration,
+    /// Progress reports.
+    pub progress: Progress,
+}
+
+impl Default for CeremonyOptions {
+    fn default() -> Self {
+        CeremonyOptions {
+            poll: Duration::from_millis(250),
+            timeout: Duration::from_secs(24 * 3600),
+            progress: quiet(),
+        }
+    }
+}
+
+/// What the ceremony leaves the trustee with.
+pub struct CeremonyOutcome {
+    /// The key share z_ℓ (to be stored encrypted).
+    pub key_share: KeyShare,
+    /// H_B of the election.
+    pub base_hash: [u8; 32],
+    /// The acceptance entry's seq.
+    pub acceptance_seq: u64,
+}
+
+/// Waits until `count(entries)` reaches `need`, polling the log.
+async fn wait_for(
+    client: &Client,
+    follower: &mut LogFollower,
+    what: &str,
+    need: usize,
+    options: &CeremonyOptions,
+    count: impl Fn(&[Entry]) -> Result<usize, TrusteeError>,
+) -> Result<(), TrusteeError> {
+    let start = std::time::Instant::now();
+    loop {
+        follower.refresh(client).await?;
+        let have = count(&follower.entries)?;
+        (options.progress)(what, have.min(need), need);
+        if have >= need {
+            return Ok(());
+        }
+        if start.elapsed() > options.timeout {
+            return Err(check(format!(
+                "gave up waiting for {what}: {have} of {need} after {:?}",
+                options.timeout
+            )));
+        }
+        tokio::time::sleep(options.poll).await;
+    }
+}
+
+fn manifest_of(entries: &[Entry]) -> Result<&Manifest, TrusteeError> {
+    match entries.first() {
+        Some(Entry::Manifest(m)) => Ok(m),
+        _ => Err(check("the board's log does not start with a manifest")),
+    }
+}
+
+fn trustee_keys(entries: &[Entry]) -> BTreeMap<u32, &TrusteePublicKey> {
+    entries
+        .iter()
+        .filter_map(|e| match e {
+            Entry::TrusteeKey(k) => Some((k.index, k)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn commitments(entries: &[Entry]) -> BTreeMap<u32, &CoefficientCommitments> {
+    entries
+        .iter()
+        .filter_map(|e| match e {
+            Entry::Commitments(c) => Some((c.trustee, c)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn shares(entries: &[Entry]) -> BTreeMap<u32, &SharesEntry> {
+    entries
+        .iter()
+        .filter_map(|e| match e {
+            Entry::Shares(s) => Some((s.from, s)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn complaints(entries: &[Entry]) -> Vec<&Complaint> {
+    entries
+        .iter()
+        .filter_map(|e| match e {
+            Entry::Complaint(c) => Some(c),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Runs the key ceremony as trustee `index` with transport key `secret`.
+pub async fn ceremony(
+    client: &Client,
+    index: u32,
+    secret: &TrusteeSecretKey,
+    options: &CeremonyOptions,
+) -> Result<CeremonyOutcome, TrusteeError> {
+    let status = client.election().await?;
+    let base = status.base_hash;
+    let mut follower = LogFollower::new();
+    follower.refresh(client).await?;
+    let manifest = manifest_of(&follower.entries)?.clone();
+    let (n, t) = (manifest.trustees, manifest.threshold);
+    if index == 0 || index > n {
+        return Err(check(format!(
+            "trustee index {index} is out of range: this election has trustees 1 to {n}"
+        )));
+    }
+
+    // 1. The transport key (a restart finds it already there and goes on).
+    let mine = secret.public_element();
+    match trustee_keys(&follower.entries).get(&index) {
+        Some(k) if k.key == mine => {}
+        Some(_) => {
+            return Err(check(format!(
+            "trustee {index} already posted a different transport key: wrong key file or index?"
+        )))
+        }
+        None => {
+            client
+                .post_trustee("key", &secret.public_key(index, &base, &mut OsRng))
+                .await?;
+        }
+    }
+    wait_for(
+        client,
+        &mut follower,
+        "trustee keys",
+        n as usize,
+        options,
+        |e| Ok(trustee_keys(e).len()),
+    )
+    .await?;
+    let keys: BTreeMap<u32, TrusteePublicKey> = trustee_keys(&follower.entries)
+        .into_iter()
+        .map(|(i, k)| (i, k.clone()))
+        .collect();
+    for (i, k) in &keys {
+        k.verify(&base)
+            .map_err(|_| check(format!("trustee {i}'s key proof does not verify")))?;
+    }
+
+    // 2. Commitments to a fresh polynomial.
+    if commitments(&follower.entries).contains_key(&index) {
+        return Err(check(format!(
+            "trustee {index} already posted commitments; a ceremony cannot be resumed after that step (the polynomial is never stored)"
+        )));
+    }
+    let polynomial = Polynomial::random(t, &mut OsRng);
+    client
+        .post_trustee("commitments", &polynomial.commit(index, &base, &mut OsRng))
+        .await?;
+    wait_for(
+        client,
+        &mut follower,
+        "commitments",
+        n as usize,
+        options,
+        |e| Ok(commitments(e).len()),
+    )
+    .await?;
+    let all_commitments: BTreeMap<u32, CoefficientCommitments> = commitments(&follower.entries)
+        .into_iter()
+        .map(|(i, c)| (i, c.clone()))
+        .collect();
+    for (i, c) in &all_commitments {
+        c.verify(t, &base)
+            .map_err(|e| check(format!("trustee {i}'s commitments do not verify: {e}")))?;
+    }
+
+    // 3. Encrypted shares P_i(ℓ) to every other trustee, ordered by recipient.
+    let sealed: Vec<EncryptedShare> = keys
+        .values()
+        .filter(|k| k.index != index)
+        .map(|k| {
+            let value = Zeroizing(polynomial.evaluate(k.index));
+            EncryptedShare::seal(&base, index, k.index, &k.key, &value.0, &mut OsRng)
+        })
+        .collect();
+    client
+        .post_trustee(
+            "shares",
+            &SharesEntry {
+                from: index,
+                shares: sealed,
+            },
+        )
+        .await?;
+    wait_for(
+        client,
+        &mut follower,
+        "encrypted shares",
+        n as usize,
+        options,
+        |e| Ok(shares(e).len()),
+    )
+    .await?;
+
+    // 4. Open and check the shares addressed to us.
+    let mut received: Vec<Scalar> = Vec::with_capacity(n as usize);
+    received.push(polynomial.evaluate(index));
+    let all_shares: BTreeMap<u32, SharesEntry> = shares(&follower.entries)
+        .into_iter()
+        .map(|(i, s)| (i, s.clone()))
+        .collect();
+    for (from, entry) in &all_shares {
+        if *from == index {
+            continue;
+        }
+        let sender = all_commitments
+            .get(from)
+            .ok_or_else(|| check(format!("trustee {from} posted shares without commitments")))?;
+        let share = entry
+            .shares
+            .iter()
+            .find(|s| s.to == index && s.from == *from);
+        let outcome = match share {
+            Some(s) => s
+                .open_and_check(&base, secret, sender)
+                .map_err(|e| (s, e.to_string())),
+            None => {
+                return Err(check(format!(
+                    "trustee {from} sent no share to trustee {index}"
+                )))
+            }
+        };
+        match outcome {
+            Ok(v) => received.push(v),
+            Err((s, why)) => {
+                let complaint = Complaint::make(&base, s, secret, &mut OsRng);
+                let seq = client.post_trustee("complaint", &complaint).await?;
+                return Err(TrusteeError::Complained {
+                    against: *from,
+                    why,
+                    seq,
+                });
+            }
+        }
+    }
+    let key_share = KeyShare::from_received(index, &received);
+    for r in received.iter_mut() {
+        *r = Scalar::ZERO;
+    }
+    drop(polynomial);
+    let commitments_list: Vec<CoefficientCommitments> = all_commitments.values().cloned().collect();
+    let expected = dkg::verification_key(&commitments_list, index);
+    if key_share.verification_key() != expected {
+        return Err(check(
+            "the key share does not match the published commitments",
+        ));
+    }
+    if let Some(c) = complaints(&follower.entries).first() {
+        return Err(check(format!(
+            "trustee {} complained about trustee {}'s share: the ceremony must be restarted",
+            c.by, c.against
+        )));
+    }
+
+    // 5. Acceptance.
+    let acceptance_seq = client
+        .post_trustee(
+            "acceptance",
+            &AcceptanceEntry {
+                trustee: index,
+                verification_key: key_share.verification_key(),
+            },
+        )
+        .await?;
+    (options.progress)("accepted", n as usize, n as usize);
+    Ok(CeremonyOutcome {
+        key_share,
+        base_hash: base,
+        acceptance_seq,
+    })
+}
+
+/// Zeroizes a scalar on drop.
+struct Zeroizing(Scalar);
+
+impl Drop for Zeroizing {
+    fn drop(&mut self) {
+        self.0 = Scalar::ZERO;
+    }
+}
+
+/// What a trustee checked before decrypting.
+#[derive(Clone, Debug)]
+pub struct TallyAudit {
+    /// Ballot entries on the board.
+    pub ballots: usize,
+    /// Ballots counted (one per credential).
+    pub counted: u64,
+    /// The election hash H_E.
+    pub election_hash: [u8; 32],
+}
+
+/// Re-derives the encrypted tally from the log: every ballot's signature and proofs, its
+/// credential on the roll, the revote policy, and the homomorphic sum of the counted ballots,
+/// which must equal the `tally` entry.
+pub fn audit_tally(entries: &[Entry]) -> Result<(TallyAudit, OpenEntry, TallyEntry), TrusteeError> {
+    let manifest = manifest_of(entries)?;
+    let open = entries
+        .iter()
+        .find_map(|e| match e {
+            Entry::Open(o) => Some(o.clone()),
+            _ => None,
+        })
+        .ok_or_else(|| check("the election was never opened"))?;
+    let tally = entries
+        .iter()
+        .find_map(|e| match e {
+            Entry::Tally(t) => Some(t.clone()),
+            _ => None,
+        })
+        .ok_or_else(|| {
+            check("there is no encrypted tally yet: the election must be closed first")
+        })?;
+    let roll: HashSet<[u8; 32]> = entries
+        .iter()
+        .filter_map(|e| match e {
+            Entry::Roll(r) => Some(r.credentials.iter().map(|c| c.0)),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    if roll.len() as u64 != open.roll_size {
+        return Err(check(format!(
+            "the roll has {} credentials but the open entry says {}",
+            roll.len(),
+            open.roll_size
+        )));
+    }
+    let ballots: Vec<&psephos_record::entry::BallotEntry> = entries
+        .iter()
+        .filter_map(|e| match e {
+            Entry::Ballot(b) => Some(b),
+            _ => None,
+        })
+        .collect();
+    let h_e = open.election_hash;
+    ballots.par_iter().enumerate().try_for_each(|(i, b)| {
+        if !roll.contains(&b.ballot.credential) {
+            return Err(check(format!(
+                "ballot {i} is from a credential not on the roll"
+            )));
+        }
+        b.ballot
+            .verify(manifest, &h_e, &open.joint_key)
+            .map_err(|e| {
+                check(format!(
+                    "ballot {i} ({}) does not verify: {e}",
+                    b.tracking_code
+                ))
+            })?;
+        if b.ballot.tracking_code(&h_e) != b.tracking_code {
+            return Err(check(format!("ballot {i}'s tracking code is wrong")));
+        }
+        Ok(())
+    })?;
+    // The counted ballot of each credential.
+    let mut counted: HashMap<[u8; 32], usize> = HashMap::new();
+    for (i, b) in ballots.iter().enumerate() {
+        match manifest.revote_policy {
+            RevotePolicy::LastCounts => {
+                counted.insert(b.ballot.credential, i);
+            }
+            RevotePolicy::Reject => {
+                counted.entry(b.ballot.credential).or_insert(i);
+            }
+        }
+    }
+    let mut order: Vec<usize> = counted.values().copied().collect();
+    order.sort_unstable();
+    if tally.counted != order.len() as u64 {
+        return Err(check(format!(
+            "the tally says {} ballots were counted; the log has {}",
+            tally.counted,
+            order.len()
+        )));
+    }
+    if tally.questions.len() != manifest.questions.len() {
+        return Err(check("the tally has the wrong number of questions"));
+    }
+    for (q, question) in manifest.questions.iter().enumerate() {
+        if tally.questions[q].len() != question.options.len() {
+            return Err(check(format!(
+                "the tally of question {q} has the wrong number of options"
+            )));
+        }
+        for o in 0..question.options.len() {
+            let sum = CiphertextSum::of(
+                order
+                    .iter()
+                    .map(|&i| &ballots[i].ballot.contests[q].selections[o].ciphertext),
+            );
+            let (a, b) = sum.to_elements();
+            if (Ciphertext { a, b }) != tally.questions[q][o] {
+                return Err(check(format!(
+                    "the encrypted tally of {:?} differs from the sum of the counted ballots: refusing to decrypt",
+                    question.options[o]
+                )));
+            }
+        }
+    }
+    Ok((
+        TallyAudit {
+            ballots: ballots.len(),
+            counted: order.len() as u64,
+            election_hash: h_e,
+        },
+        open,
+        tally,
+    ))
+}
+
+/// Audits the board and posts this trustee's partial decryption of the tally (nothing else).
+pub async fn decrypt(
+    client: &Client,
+    key_share: &KeyShare,
+) -> Result<(TallyAudit, u64), TrusteeError> {
+    let mut follower = LogFollower::new();
+    follower.refresh(client).await?;
+    let (audit, open, tally) = audit_tally(&follower.entries)?;
+    let index = key_share.index();
+    let published = open
+        .verification_keys
+        .get(index.wrapping_sub(1) as usize)
+        .ok_or_else(|| {
+            check(format!(
+                "the open entry has no verification key for trustee {index}"
+            ))
+        })?;
+    if *published != key_share.verification_key() {
+        return Err(check(format!(
+            "this key share is not trustee {index}'s share of this election"
+        )));
+    }
+    let h_e = audit.election_hash;
+    let questions: Vec<Vec<DecryptionShare>> = tally
+        .questions
+        .iter()
+        .enumerate()
+        .map(|(q, options)| {
+            options
+                .iter()
+                .enumerate()
+                .map(|(o, ct)| {
+                    DecryptionShare::compute(key_share, &h_e, q as u32, o as u32, ct, &mut OsRng)
+                })
+                .collect()
+        })
+        .collect();
+    let seq = client
+        .post_trustee(
+            "decryption",
+            &DecryptionEntry {
+                trustee: index,
+                questions,
+            },
+        )
+        .await?;
+    Ok((audit, seq))
+}

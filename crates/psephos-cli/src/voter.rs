@@ -1,0 +1,319 @@
+//! Voting from the command line: the same steps as the voter's web page.
+//!
+//! The voting code is turned into the credential locally; the board sees only the public
+//! credential, the encrypted ballot and its proofs.
+
+use std::time::Duration;
+
+use psephos_crypto::contest::BALLOT_ID_LEN;
+use psephos_crypto::group::{Element, FixedBase};
+use psephos_crypto::nonce::BallotSeed;
+use psephos_record::{Ballot, ChallengedBallot, Credential, Manifest, Phase, Receipt};
+use rand_core::{OsRng, RngCore};
+use thiserror::Error;
+
+use crate::client::{ApiError, ChallengeAnswer, Client, ElectionStatus};
+
+/// Why a vote was not cast.
+#[derive(Debug, Error)]
+pub enum VoteError {
+    /// The board refused or could not be reached.
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    /// The choices do not fit the ballot.
+    #[error("{0}")]
+    Choice(String),
+    /// The voting code is malformed.
+    #[error("{0}")]
+    Code(String),
+    /// The election is not open.
+    #[error("{0}")]
+    NotOpen(String),
+    /// The board's receipt or challenge answer does not check out.
+    #[error("the board's answer does not check out: {0}")]
+    BadReceipt(String),
+}
+
+/// Turns option names into the 0/1 vectors of a ballot.
+///
+/// A name is looked up in every question; a name that several questions share is written
+/// `N:name` with N the question's number (from 1).
+pub fn parse_choices(manifest: &Manifest, names: &[String]) -> Result<Vec<Vec<u64>>, VoteError> {
+    let mut choices: Vec<Vec<u64>> = manifest
+        .questions
+        .iter()
+        .map(|q| vec![0; q.options.len()])
+        .collect();
+    let valid = || {
+        manifest
+            .questions
+            .iter()
+            .enumerate()
+            .map(|(i, q)| {
+                format!(
+                    "question {} ({}): {}",
+                    i + 1,
+                    q.title,
+                    q.options
+                        .iter()
+                        .map(|o| format!("{o:?}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    for name in names {
+        let explicit = name
+            .split_once(':')
+            .and_then(|(n, rest)| n.trim().parse::<usize>().ok().map(|n| (n, rest)))
+            .filter(|(n, _)| *n >= 1 && *n <= manifest.questions.len());
+        let hits: Vec<(usize, usize)> = match explicit {
+            Some((n, rest)) => manifest.questions[n - 1]
+                .options
+                .iter()
+                .position(|o| o == rest)
+                .map(|o| vec![(n - 1, o)])
+                .unwrap_or_default(),
+            None => manifest
+                .questions
+                .iter()
+                .enumerate()
+                .filter_map(|(q, question)| {
+                    question
+                        .options
+                        .iter()
+                        .position(|o| o == name)
+                        .map(|o| (q, o))
+                })
+                .collect(),
+        };
+        match hits.as_slice() {
+            [] => return Err(VoteError::Choice(format!("{name:?} is not an option of this election. Valid options: {}", valid()))),
+            [(q, o)] => {
+                if choices[*q][*o] == 1 {
+                    return Err(VoteError::Choice(format!("{name:?} is chosen twice")));
+                }
+                choices[*q][*o] = 1;
+            }
+            _ => {
+                return Err(VoteError::Choice(format!(
+                    "{name:?} is an option of several questions; write N:{name} with N the question's number. Valid options: {}",
+                    valid()
+                )))
+            }
+        }
+    }
+    for (q, question) in manifest.questions.iter().enumerate() {
+        let chosen: u64 = choices[q].iter().sum();
+        if chosen < question.min_selections || chosen > question.max_selections {
+            let rule = if question.min_selections == question.max_selections {
+                format!("exactly {}", question.min_selections)
+            } else {
+                format!(
+                    "between {} and {}",
+                    question.min_selections, question.max_selections
+                )
+            };
+            return Err(VoteError::Choice(format!(
+                "question {} ({}) needs {rule} choice(s); you gave {chosen}. Valid options: {}",
+                q + 1,
+                question.title,
+                valid()
+            )));
+        }
+    }
+    Ok(choices)
+}
+
+/// An election as a voter's device sees it, fetched and checked once.
+pub struct VoterView {
+    /// The board's status.
+    pub status: ElectionStatus,
+    /// The manifest (hashes to H_B).
+    pub manifest: Manifest,
+    /// H_E.
+    pub election_hash: [u8; 32],
+    /// K, prepared for fast encryption.
+    pub key: FixedBase,
+}
+
+impl VoterView {
+    /// Fetches the election; fails unless it is open.
+    pub async fn fetch(client: &Client) -> Result<Self, VoteError> {
+        let status = client.election().await?;
+        let manifest = client.manifest(&status.base_hash).await?;
+        if status.phase != Phase::Open {
+            return Err(VoteError::NotOpen(match status.phase {
+                Phase::Empty | Phase::Ceremony => "the election is not open for voting yet".into(),
+                _ => "the election is closed: no more ballots are accepted".into(),
+            }));
+        }
+        if manifest.board_key != status.board_key {
+            return Err(VoteError::BadReceipt(
+                "the board's key differs from the manifest's".into(),
+            ));
+        }
+        let (Some(h_e), Some(k)) = (status.election_hash, status.joint_key) else {
+            return Err(VoteError::BadReceipt(
+                "an open election without H_E or K".into(),
+            ));
+        };
+        Ok(VoterView {
+            election_hash: h_e.0,
+            key: FixedBase::new(k),
+            manifest,
+            status,
+        })
+    }
+
+    /// The joint key K.
+    pub fn joint_key(&self) -> &Element {
+        self.key.element()
+    }
+
+    /// Derives the credential of a voting code.
+    pub fn credential(&self, code: &str) -> Result<Credential, VoteError> {
+        Credential::from_code(&self.status.base_hash, code)
+            .map_err(|e| VoteError::Code(e.to_string()))
+    }
+
+    /// Encrypts a fresh ballot (random ballot id and seed).
+    pub fn make_ballot(
+        &self,
+        credential: &Credential,
+        choices: &[Vec<u64>],
+    ) -> Result<(Ballot, BallotSeed), VoteError> {
+        let seed = BallotSeed::random(&mut OsRng);
+        let mut ballot_id = [0u8; BALLOT_ID_LEN];
+        OsRng.fill_bytes(&mut ballot_id);
+        let ballot = Ballot::create(
+            &self.manifest,
+            &self.election_hash,
+            &self.key,
+            credential,
+            ballot_id,
+            choices,
+            &seed,
+        )
+        .map_err(|e| VoteError::Choice(e.to_string()))?;
+        Ok((ballot, seed))
+    }
+
+    /// Checks a receipt against the ballot it is for.
+    pub fn check_receipt(&self, ballot: &Ballot, receipt: &Receipt) -> Result<(), VoteError> {
+        receipt
+            .verify(&self.manifest.board_key)
+            .map_err(|e| VoteError::BadReceipt(e.to_string()))?;
+        if receipt.base_hash != self.status.base_hash {
+            return Err(VoteError::BadReceipt(
+                "the receipt is for another election".into(),
+            ));
+        }
+        if receipt.ballot_id != ballot.ballot_id {
+            return Err(VoteError::BadReceipt(
+                "the receipt is for another ballot id".into(),
+            ));
+        }
+        if receipt.tracking_code != ballot.tracking_code(&self.election_hash) {
+            return Err(VoteError::BadReceipt(
+                "the receipt's tracking code is not this ballot's".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Posts a ballot, retrying on network errors and rate limiting (the same ballot always gets
+/// the same receipt, so a retry cannot cast twice), and checks the receipt.
+pub async fn cast(
+    client: &Client,
+    view: &VoterView,
+    ballot: &Ballot,
+) -> Result<Receipt, VoteError> {
+    let mut delay = Duration::from_millis(200);
+    let mut attempt = 0;
+    let receipt = loop {
+        attempt += 1;
+        match client.post_ballot(ballot).await {
+            Ok(r) => break r,
+            Err(e) if e.is_transient() && attempt < 8 => {
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(5));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    };
+    view.check_receipt(ballot, &receipt)?;
+    Ok(receipt)
+}
+
+/// Challenges (spoils) a ballot: reveals its seed and choices and returns what the board says
+/// the ballot encrypted, checked against the voter's own choices.
+pub async fn challenge(
+    client: &Client,
+    view: &VoterView,
+    ballot: Ballot,
+    seed: BallotSeed,
+    choices: Vec<Vec<u64>>,
+) -> Result<ChallengeAnswer, VoteError> {
+    let challenged = ChallengedBallot {
+        ballot,
+        seed,
+        choices,
+    };
+    let expected = challenged.chosen_options(&view.manifest);
+    let answer = client.post_challenge(&challenged).await?;
+    if answer.choices != expected {
+        return Err(VoteError::BadReceipt(format!(
+            "the board says the ballot encrypted {:?}, but it was made for {:?}",
+            answer.choices, expected
+        )));
+    }
+    if answer.tracking_code != challenged.ballot.tracking_code(&view.election_hash) {
+        return Err(VoteError::BadReceipt(
+            "the challenge answer's tracking code is not this ballot's".into(),
+        ));
+    }
+    Ok(answer)
+}
+
+/// What `psephos vote` did.
+pub enum VoteOutcome {
+    /// The ballot was cast.
+    Cast {
+        /// The checked receipt.
+        receipt: Box<Receipt>,
+    },
+    /// The ballot was challenged (nothing cast).
+    Challenged {
+        /// The board's answer.
+        answer: ChallengeAnswer,
+    },
+}
+
+/// The whole of `psephos vote`: fetch, derive, encrypt, cast (or challenge), check.
+pub async fn vote(
+    client: &Client,
+    code: &str,
+    choice_names: &[String],
+    challenge_only: bool,
+) -> Result<(VoterView, VoteOutcome), VoteError> {
+    let view = VoterView::fetch(client).await?;
+    let choices = parse_choices(&view.manifest, choice_names)?;
+    let credential = view.credential(code)?;
+    let (ballot, seed) = view.make_ballot(&credential, &choices)?;
+    if challenge_only {
+        let answer = challenge(client, &view, ballot, seed, choices).await?;
+        return Ok((view, VoteOutcome::Challenged { answer }));
+    }
+    drop(seed);
+    let receipt = cast(client, &view, &ballot).await?;
+    Ok((
+        view,
+        VoteOutcome::Cast {
+            receipt: Box::new(receipt),
+        },
+    ))
+}
