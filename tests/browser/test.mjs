@@ -285,3 +285,22 @@ test('the published record verifies and contains the counted ballot', async () =
     assert.ok(report.includes(tracking), `the verifier's report names ${tracking}`);
   }
 });
+
+test('results page renders a result table (the /api/result answer stubbed by the test)', async () => {
+  // The demo with --keep-open leaves the decryption to the trustees, whose tokens the test
+  // does not have; this checks the page's rendering of a result of the record's shape.
+  const result = {
+    questions: [{ title: 'Who should we support as Leader of the Labour Party?',
+      options: [{ name: 'Owen Smith', votes: 12 }, { name: 'Jeremy Corbyn', votes: 9 }, { name: 'Neither', votes: 3 }] }],
+    turnout: { eligible: 40, voted: 24, percentage: '60.00' },
+    trustees: [1, 2],
+  };
+  await page.route('**/api/result', (route) => route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(result) }));
+  await page.goto(`${URL_}/results`);
+  await page.getByRole('table').waitFor();
+  assert.equal(await page.getByRole('row', { name: /Owen Smith/ }).locator('td').first().textContent(), '12');
+  assert.match(await page.locator('#turnout').textContent(), /24 of 40 .*60\.00 %/);
+  await page.getByText('psephos-verify DIR', { exact: false }).first().waitFor();
+  await shot('12-results-rendered');
+  await page.unroute('**/api/result');
+});

@@ -292,6 +292,8 @@ async function cast() {
       showClosedAfterCast(e.code);
       return;
     }
+    // This ballot is spent; only a new one (new code or choices) can go further.
+    $('cast').hidden = true;
     $('start-over').hidden = false;
     $('start-over').focus();
     return;
