@@ -222,6 +222,32 @@ test('in-browser encryption time (3-option ballot, with proofs)', async () => {
   assert.ok(median < 50, `encryption median ${median} ms (target < 10 ms)`);
 });
 
+test('network failure while casting: the ballot arrived, the answer was lost; retrying is safe', async () => {
+  await openVoterPage();
+  const tracking = await encrypt(freshCode(), 'Jeremy Corbyn');
+  let board = null;
+  // The POST reaches the board, but the page never sees the answer.
+  await page.route('**/api/ballots', async (route) => {
+    board = await route.fetch();
+    await route.abort('failed');
+  }, { times: 1 });
+  await page.getByRole('button', { name: 'Cast ballot' }).click();
+  await page.locator('#cast-message').filter({ hasText: 'Trying again is safe' }).waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Challenge ballot' }).isVisible(), false, 'no challenge once a cast may have arrived');
+  await shot('07b-network-failure');
+  assert.equal(board.status(), 200);
+  const first = await board.text();
+  assert.equal(await ballotStatus(tracking), 'counted');
+  await page.getByRole('button', { name: 'Try sending again' }).click();
+  await page.getByRole('heading', { name: 'Your ballot was cast' }).waitFor();
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('link', { name: 'Download receipt (JSON)' }).click(),
+  ]);
+  const again = fs.readFileSync(await download.path(), 'utf8');
+  assert.deepEqual(JSON.parse(again), JSON.parse(first), 'the retry got the same receipt');
+});
+
 test('public board lists tracking codes, a verified checkpoint and finds a code', async () => {
   await page.goto(`${URL_}/board`);
   await page.locator('#codes-table').waitFor();
