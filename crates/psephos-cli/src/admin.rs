@@ -329,10 +329,11 @@ pub fn format_result(result: &ResultEntry) -> String {
         "Turnout: {} of {} eligible voted ({}%)\n",
         t.voted, t.eligible, t.percentage
     ));
+    let mut trustees = result.trustees.clone();
+    trustees.sort_unstable();
     out.push_str(&format!(
         "Decrypted by trustees {}\n",
-        result
-            .trustees
+        trustees
             .iter()
             .map(u32::to_string)
             .collect::<Vec<_>>()
