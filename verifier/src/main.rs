@@ -202,6 +202,23 @@ fn peak_rss_kib() -> u64 {
 }
 
 fn bench(cli: &Cli) -> ExitCode {
+    if cli.bench.len() > 1 {
+        // One process per size, so that each peak RSS is its own.
+        for &n in &cli.bench {
+            let status = std::env::current_exe().and_then(|exe| {
+                std::process::Command::new(exe)
+                    .arg("--bench")
+                    .arg(n.to_string())
+                    .arg("--chunk")
+                    .arg(cli.chunk.to_string())
+                    .status()
+            });
+            if !matches!(status, Ok(s) if s.success()) {
+                return ExitCode::from(2);
+            }
+        }
+        return ExitCode::SUCCESS;
+    }
     let root = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("target"))
