@@ -8,6 +8,11 @@
 //!
 //! The weights come from a BLAKE3 XOF keyed with fresh OS randomness, so a prover cannot know
 //! them when building its proofs.
+//!
+//! Each proof writes its equations as `commitment + c·(statement point) − z·(base) = 0`, so
+//! that the commitment's coefficient is the bare weight, below 2¹²⁸. The multiscalar
+//! multiplication (dalek's Pippenger, radix 2⁸) skips zero digits, so those terms, about
+//! two thirds of a contest's, cost half as much as terms with full-size coefficients.
 
 use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::scalar::Scalar;
@@ -185,7 +190,14 @@ fn verify_chunk<T, E>(
 ) -> Result<(), (usize, E)> {
     let mut batch = BatchVerifier::new();
     for (i, item) in items.iter().enumerate() {
-        if let Err(e) = queue(item, &mut batch) {
+        let before = batch.len();
+        let queued = queue(item, &mut batch);
+        if i == 0 {
+            // Items of one chunk are usually alike: room for all of them at once saves
+            // re-allocating (and copying) the term vectors as they grow.
+            batch.reserve(batch.len().saturating_sub(before) * (items.len() - 1));
+        }
+        if let Err(e) = queued {
             // Item i fails already while queueing (a challenge mismatch, a malformed proof).
             // An earlier item can still fail its equations, so the items before it are
             // checked again in a fresh batch, free of item i's partial equations. Queueing

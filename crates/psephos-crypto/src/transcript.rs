@@ -52,6 +52,37 @@ impl Domain {
     }
 }
 
+impl Domain {
+    const ALL: [Domain; 6] = [
+        Domain::CoefficientProof,
+        Domain::TrusteeKeyProof,
+        Domain::SelectionProof,
+        Domain::SumProof,
+        Domain::DecryptionProof,
+        Domain::KeyRevealProof,
+    ];
+}
+
+/// Steps 1–2 of every transcript of `domain`: `Transcript::new(b"psephos")`, `dom-sep`,
+/// `version`.
+///
+/// The state after them depends on the domain alone, so it is computed once per domain and
+/// cloned (a copy of 200 bytes instead of the Keccak-f permutation of STROBE's initialisation
+/// and the absorption of the prefix). The transcript is byte for byte the same.
+fn prefix(domain: Domain) -> Transcript {
+    static PREFIXES: std::sync::OnceLock<[Transcript; 6]> = std::sync::OnceLock::new();
+    let all = PREFIXES.get_or_init(|| {
+        Domain::ALL.map(|d| {
+            let mut t = Transcript::new(b"psephos");
+            t.append_message(b"dom-sep", d.label());
+            t.append_u64(b"version", PROTOCOL_VERSION);
+            t
+        })
+    });
+    // `ALL` lists the variants in declaration order, so the discriminant is the index.
+    all[domain as usize].clone()
+}
+
 /// Where a proof belongs: the election it is for and the bytes that bind it to one place in it.
 #[derive(Clone, Copy, Debug)]
 pub struct ProofContext<'a> {
@@ -75,9 +106,7 @@ pub(crate) trait TranscriptExt {
 
 impl TranscriptExt for Transcript {
     fn start(domain: Domain, ctx: &ProofContext<'_>) -> Self {
-        let mut t = Transcript::new(b"psephos");
-        t.append_message(b"dom-sep", domain.label());
-        t.append_u64(b"version", PROTOCOL_VERSION);
+        let mut t = prefix(domain);
         t.append_message(b"election", ctx.election_hash);
         t.append_message(b"context", ctx.binding);
         t
@@ -95,5 +124,37 @@ impl TranscriptExt for Transcript {
         let mut wide = [0u8; 64];
         self.challenge_bytes(b"challenge", &mut wide);
         Scalar::from_bytes_mod_order_wide(&wide)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn all_domains_in_declaration_order() {
+        for (i, d) in Domain::ALL.iter().enumerate() {
+            assert_eq!(*d as usize, i);
+        }
+    }
+
+    #[test]
+    fn cached_prefix_equals_fresh_transcript() {
+        let ctx = ProofContext {
+            election_hash: &[5; 32],
+            binding: b"binding",
+        };
+        for d in Domain::ALL {
+            let mut fresh = Transcript::new(b"psephos");
+            fresh.append_message(b"dom-sep", d.label());
+            fresh.append_u64(b"version", PROTOCOL_VERSION);
+            fresh.append_message(b"election", ctx.election_hash);
+            fresh.append_message(b"context", ctx.binding);
+            let mut cached = Transcript::start(d, &ctx);
+            let (mut a, mut b) = ([0u8; 64], [0u8; 64]);
+            fresh.challenge_bytes(b"challenge", &mut a);
+            cached.challenge_bytes(b"challenge", &mut b);
+            assert_eq!(a, b);
+        }
     }
 }

@@ -108,13 +108,14 @@ impl DleqProof {
         let c = challenge(domain, ctx, st, &self.a, &self.b);
         let z = self.response.0;
         let (w1, w2) = (batch.weight(), batch.weight());
-        // w1·(z·G − a − c·X) + w2·(z·H − b − c·Y) = 0
-        batch.add_g(w1 * z);
-        batch.add(-w1, *self.a.point());
-        batch.add(-(w1 * c), *st.x_g.point());
-        batch.add(w2 * z, *st.base.point());
-        batch.add(-w2, *self.b.point());
-        batch.add(-(w2 * c), *st.x_h.point());
+        // w1·(a + c·X − z·G) + w2·(b + c·Y − z·H) = 0; the commitments get the bare 128-bit
+        // weights (half cost in Pippenger).
+        batch.add_g(-(w1 * z));
+        batch.add(w1, *self.a.point());
+        batch.add(w1 * c, *st.x_g.point());
+        batch.add(-(w2 * z), *st.base.point());
+        batch.add(w2, *self.b.point());
+        batch.add(w2 * c, *st.x_h.point());
     }
 }
 

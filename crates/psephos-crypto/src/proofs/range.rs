@@ -307,13 +307,15 @@ impl RangeProof {
         for (br, v) in self.branches.iter().zip(st.min..=st.max) {
             let (w1, w2) = (batch.weight(), batch.weight());
             let (cj, zj) = (br.challenge.0, br.response.0);
-            // w1·(zⱼ·G − aⱼ − cⱼ·A) + w2·(zⱼ·K − bⱼ − cⱼ·B + cⱼ·v·G) = 0
-            batch.add_g(w1 * zj + w2 * cj * Scalar::from(v));
-            batch.add_shared(key_base, w2 * zj);
-            batch.add(-w1, *br.a.point());
-            batch.add(-w2, *br.b.point());
-            terms.a -= w1 * cj;
-            terms.b -= w2 * cj;
+            // w1·(aⱼ + cⱼ·A − zⱼ·G) + w2·(bⱼ + cⱼ·B − cⱼ·v·G − zⱼ·K) = 0. The commitments get
+            // the bare 128-bit weights, so Pippenger skips their upper digits (see
+            // `BatchVerifier`).
+            batch.add_g(-(w1 * zj + w2 * cj * Scalar::from(v)));
+            batch.add_shared(key_base, -(w2 * zj));
+            batch.add(w1, *br.a.point());
+            batch.add(w2, *br.b.point());
+            terms.a += w1 * cj;
+            terms.b += w2 * cj;
         }
         Ok(terms)
     }

@@ -78,7 +78,8 @@ impl SchnorrProof {
         }
     }
 
-    /// Queues `z·G − R − c·X = 0` with a random weight.
+    /// Queues `R + c·X − z·G = 0` with a random weight (the commitment's coefficient is the
+    /// bare 128-bit weight, which Pippenger processes at half cost).
     pub fn queue(
         &self,
         domain: Domain,
@@ -88,9 +89,9 @@ impl SchnorrProof {
     ) {
         let c = challenge(domain, ctx, public, &self.commitment);
         let w = batch.weight();
-        batch.add_g(w * self.response.0);
-        batch.add(-w, *self.commitment.point());
-        batch.add(-(w * c), *public.point());
+        batch.add_g(-(w * self.response.0));
+        batch.add(w, *self.commitment.point());
+        batch.add(w * c, *public.point());
     }
 }
 
