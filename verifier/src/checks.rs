@@ -323,13 +323,6 @@ impl<'o> Verifier<'o> {
             inner,
             ..
         } = p;
-        match self.phase.next(&entry) {
-            Ok(next) => self.phase = next,
-            Err(e) => {
-                self.fail(4, on_board(line, format!("entry out of order: {e}")));
-                return Ok(());
-            }
-        }
         if let Some(receipt) = &self.options.receipt {
             if receipt.seq == seq {
                 let ballot = match &entry {
@@ -337,6 +330,13 @@ impl<'o> Verifier<'o> {
                     _ => None,
                 };
                 self.receipt.entry = Some((this_hash, ballot));
+            }
+        }
+        match self.phase.next(&entry) {
+            Ok(next) => self.phase = next,
+            Err(e) => {
+                self.fail(4, on_board(line, format!("entry out of order: {e}")));
+                return Ok(());
             }
         }
         if self.manifest.is_none() && !matches!(entry, Entry::Manifest(_)) {

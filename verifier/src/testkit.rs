@@ -63,6 +63,9 @@ pub struct Spec {
     pub stop: Phase,
     /// RNG seed.
     pub seed: u64,
+    /// Trustee 2 complains about trustee 1's share: `Some(true)` when trustee 1 really sent
+    /// a bad share (the ceremony must fail), `Some(false)` when the share was good.
+    pub complaint: Option<bool>,
 }
 
 /// The association's question: one of three candidates.
@@ -99,6 +102,7 @@ impl Spec {
             checkpoint_every: 8,
             stop: Phase::Finished,
             seed: 7,
+            complaint: None,
         }
     }
 
@@ -116,6 +120,7 @@ impl Spec {
             checkpoint_every: 1000,
             stop: Phase::Finished,
             seed: 1,
+            complaint: None,
         }
     }
 }
@@ -386,15 +391,26 @@ pub fn generate(spec: &Spec) -> Record {
     for c in &commitments {
         push(&mut bodies, &Entry::Commitments(c.clone()));
     }
+    let mut complained = None;
     for i in 1..=n {
         let shares = (1..=n)
             .filter(|&l| l != i)
             .map(|l| {
-                let value = polys[i as usize - 1].evaluate(l);
+                let mut value = polys[i as usize - 1].evaluate(l);
+                if spec.complaint == Some(true) && (i, l) == (1, 2) {
+                    value += psephos_crypto::Scalar::ONE;
+                }
                 EncryptedShare::seal(&base, i, l, &publics[l as usize - 1].key, &value, &mut rng)
             })
-            .collect();
+            .collect::<Vec<_>>();
+        if spec.complaint.is_some() && i == 1 {
+            complained = Some(shares[0].clone());
+        }
         push(&mut bodies, &Entry::Shares(SharesEntry { from: i, shares }));
+    }
+    if let Some(share) = complained {
+        let complaint = psephos_crypto::dkg::Complaint::make(&base, &share, &secrets[1], &mut rng);
+        push(&mut bodies, &Entry::Complaint(complaint));
     }
     let key_shares: Vec<KeyShare> = (1..=n)
         .map(|l| {

@@ -92,6 +92,26 @@ fn check_2_missing_shares() {
 }
 
 #[test]
+fn check_2_complaints_adjudicated() {
+    // A false complaint (the share was good) is adjudicated against the complainer.
+    let liar = testkit::generate(&Spec {
+        complaint: Some(false),
+        ..Spec::small()
+    });
+    assert!(liar.find("complaint").is_some());
+    let report = verify_record(&liar, "c2-liar").unwrap();
+    assert!(report.passed(), "{:#?}", report.checks);
+    // A true complaint: the sender cheated, so the ceremony failed.
+    let cheat = testkit::generate(&Spec {
+        complaint: Some(true),
+        ..Spec::small()
+    });
+    let report = verify_record(&cheat, "c2-cheat").unwrap();
+    assert_fails(&report, 2);
+    assert_eq!(report.failed_checks(), vec![2]);
+}
+
+#[test]
 fn check_3_roll_file_differs() {
     let r = small();
     let mut files = r.files();
