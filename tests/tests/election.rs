@@ -214,6 +214,20 @@ async fn full_election(store: &TestStore) {
         .expect_err("closed");
     assert!(matches!(err, VoteError::NotOpen(_)), "{err}");
 
+    // A trustee recomputes the encrypted tally and refuses one that is not the sum of the
+    // counted ballots.
+    let mut follower = psephos_cli::client::LogFollower::new();
+    follower.refresh(&public).await.expect("log");
+    trustee::audit_tally(&follower.entries).expect("honest tally");
+    let mut forged = follower.entries.clone();
+    for e in forged.iter_mut() {
+        if let psephos_record::Entry::Tally(t) = e {
+            t.questions[0].swap(0, 1);
+        }
+    }
+    let err = trustee::audit_tally(&forged).expect_err("forged tally refused");
+    assert!(err.to_string().contains("refusing to decrypt"), "{err}");
+
     // Trustees 1 and 3 decrypt; trustee 2 stays away.
     for i in [1u32, 3] {
         let path = work.path().join(format!("t{i}.key"));

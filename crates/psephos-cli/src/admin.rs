@@ -271,10 +271,36 @@ pub async fn roll(
     Ok(members.len())
 }
 
+/// Waits (up to 30 s) until the board has signed a checkpoint covering its whole log: the
+/// board signs checkpoints in the background, and a record whose last entries no checkpoint
+/// covers does not verify.
+pub async fn wait_for_final_checkpoint(client: &Client) -> Result<(), AdminError> {
+    let start = std::time::Instant::now();
+    loop {
+        let status = client.election().await?;
+        let covered = match client.latest_checkpoint().await {
+            Ok(cp) => cp.tree_size,
+            Err(e) if e.code().is_some() => 0,
+            Err(e) => return Err(e.into()),
+        };
+        if covered >= status.log_size {
+            return Ok(());
+        }
+        if start.elapsed() > std::time::Duration::from_secs(30) {
+            return Err(AdminError::File(format!(
+                "the board has not signed a checkpoint of its whole log ({covered} of {} entries covered); try again later",
+                status.log_size
+            )));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 /// Downloads the five files of the record into `dir`.
 pub async fn publish(client: &Client, dir: &Path) -> Result<Vec<(String, u64)>, AdminError> {
     std::fs::create_dir_all(dir)
         .map_err(|e| AdminError::File(format!("{}: {e}", dir.display())))?;
+    wait_for_final_checkpoint(client).await?;
     let mut out = Vec::new();
     for file in RECORD_FILES {
         let bytes = client.download_record_file(file, &dir.join(file)).await?;

@@ -420,6 +420,11 @@ impl Client {
             .await
     }
 
+    /// `GET /api/checkpoints/latest`.
+    pub async fn latest_checkpoint(&self) -> Result<psephos_record::Checkpoint, ApiError> {
+        self.get("/api/checkpoints/latest").await
+    }
+
     /// `GET /api/result`.
     pub async fn result(&self) -> Result<ResultEntry, ApiError> {
         self.get("/api/result").await

@@ -489,11 +489,57 @@ pub fn audit_tally(entries: &[Entry]) -> Result<(TallyAudit, OpenEntry, TallyEnt
     ))
 }
 
-/// Audits the board and posts this trustee's partial decryption of the tally (nothing else).
+/// Downloads the record as it stands and runs the independent verifier on it (every check
+/// that applies so far: hash chain, checkpoints, ceremony, roll, ballots, tally).
+pub async fn verify_record_so_far(client: &Client) -> Result<(), TrusteeError> {
+    let dir = tempfile::tempdir()
+        .map_err(|e| check(format!("cannot make a temporary directory: {e}")))?;
+    crate::admin::wait_for_final_checkpoint(client)
+        .await
+        .map_err(|e| check(e.to_string()))?;
+    // Checkpoints first: the log fetched after them covers at least as much.
+    for file in [
+        psephos_record::record::CHECKPOINTS_FILE,
+        psephos_record::record::MANIFEST_FILE,
+        psephos_record::record::ROLL_FILE,
+        psephos_record::record::BOARD_FILE,
+    ] {
+        client
+            .download_record_file(file, &dir.path().join(file))
+            .await?;
+    }
+    let path = dir.path().to_path_buf();
+    let report = tokio::task::spawn_blocking(move || {
+        psephos_verify::verify_dir(&path, &psephos_verify::Options::default())
+    })
+    .await
+    .map_err(|e| check(format!("the verifier stopped: {e}")))?
+    .map_err(|e| check(format!("the board's record cannot be read: {e}")))?;
+    if !report.passed() {
+        let failed: Vec<String> = report
+            .checks
+            .iter()
+            .filter(|c| !c.ok())
+            .map(|c| {
+                let first = c.failures.first().map(|f| f.message.as_str()).unwrap_or("");
+                format!("check {} ({}): {first}", c.number, c.name)
+            })
+            .collect();
+        return Err(check(format!(
+            "the board's record does not verify, refusing to decrypt: {}",
+            failed.join("; ")
+        )));
+    }
+    Ok(())
+}
+
+/// Audits the board (the verifier on the record so far, then its own recomputation of the
+/// encrypted tally) and posts this trustee's partial decryption of the tally (nothing else).
 pub async fn decrypt(
     client: &Client,
     key_share: &KeyShare,
 ) -> Result<(TallyAudit, u64), TrusteeError> {
+    verify_record_so_far(client).await?;
     let mut follower = LogFollower::new();
     follower.refresh(client).await?;
     let (audit, open, tally) = audit_tally(&follower.entries)?;
