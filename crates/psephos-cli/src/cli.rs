@@ -766,6 +766,25 @@ async fn demo_command(a: DemoArgs) -> anyhow::Result<ExitCode> {
             "The election stays open; close it with `psephos admin close --board {} --token {}`.",
             board.url, outcome.admin_token
         );
+        println!(
+            "Then decrypt with any {} trustees (PSEPHOS_PASSPHRASE=\"{}\"):",
+            options.threshold,
+            demo::DEMO_PASSPHRASE
+        );
+        for (i, t) in outcome.trustee_tokens.iter().enumerate() {
+            println!(
+                "  psephos trustee decrypt --board {} --token {t} --key {}",
+                board.url,
+                outcome
+                    .trustees_dir
+                    .join(format!("trustee-{}.key", i + 1))
+                    .display()
+            );
+        }
+        println!(
+            "and run `psephos tally --board {} --token {}`.",
+            board.url, outcome.admin_token
+        );
         println!("Ctrl-C stops serving (and closes nothing).");
         let mut board = board;
         let stop = board.shutdown_handle();

@@ -78,6 +78,10 @@ pub struct DemoOutcome {
     pub url: String,
     /// The admin token (printed once; the demo's board is throwaway).
     pub admin_token: String,
+    /// The trustees' tokens (trustee i at i − 1).
+    pub trustee_tokens: Vec<String>,
+    /// Where the trustees' key files are (passphrase [`DEMO_PASSPHRASE`]).
+    pub trustees_dir: PathBuf,
     /// Ballots cast, revotes included.
     pub ballots_cast: usize,
     /// Voters who voted twice (their last ballot counts).
@@ -366,6 +370,8 @@ pub async fn run(opts: &DemoOptions) -> anyhow::Result<DemoOutcome> {
     let mut outcome = DemoOutcome {
         url: board.url.clone(),
         admin_token: init.admin_token.clone(),
+        trustee_tokens: init.trustee_tokens.clone(),
+        trustees_dir: trustees_dir.clone(),
         ballots_cast: plan.len(),
         revotes: first_round,
         challenge,
