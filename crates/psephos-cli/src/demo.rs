@@ -304,7 +304,10 @@ pub async fn run(opts: &DemoOptions) -> anyhow::Result<DemoOutcome> {
     // Ballots: every voter's final ballot, and first a different ballot for ~5% of them.
     let view = Arc::new(VoterView::fetch(&public).await?);
     let finals = final_choices(&opts.votes);
-    let revoters: Vec<usize> = (0..finals.len()).filter(|v| v % 20 == 7).collect();
+    let mut revoters: Vec<usize> = (0..finals.len()).filter(|v| v % 20 == 7).collect();
+    if revoters.is_empty() && finals.len() > 1 {
+        revoters.push(finals.len() - 1);
+    }
     let mut plan: Vec<(usize, usize)> = revoters
         .iter()
         .map(|&v| (v, (finals[v] + 1) % n_options))
