@@ -670,6 +670,21 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| ApiError::Internal(format!("verification task failed: {e}")))
 }
 
+/// Runs CPU-bound work (parsing and verifying a ballot) on the rayon pool, one thread per
+/// core, first come first served: off the async runtime, without the context switches of
+/// dozens of blocking threads time-slicing two cores.
+async fn cpu<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, ApiError> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    rayon::spawn(move || {
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+        let _ = tx.send(r.ok());
+    });
+    rx.await
+        .ok()
+        .flatten()
+        .ok_or_else(|| ApiError::Internal("verification task failed".into()))
+}
+
 /// Appends one entry through the writer; answers after the durable commit.
 async fn append(board: &Board, entry: &Entry) -> Result<(u64, Hash), ApiError> {
     let body = entry_bytes(entry);
@@ -1191,7 +1206,8 @@ async fn post_ballot(
     AxState(board): AxState<Board>,
     body: Body,
 ) -> Result<Json<Receipt>, ApiError> {
-    let ballot: Ballot = parse(body)?;
+    // Parsing decodes (decompresses) every point: CPU work, off the runtime.
+    let ballot: Ballot = cpu(move || parse(body)).await??;
     // A retry of a ballot already recorded gets its receipt, whatever the phase now.
     let recorded = {
         let st = board.state();
@@ -1243,7 +1259,7 @@ async fn post_ballot(
     let Entry::Ballot(be) = entry else {
         return Err(ApiError::Internal("not a ballot".into()));
     };
-    let (be, verdict) = blocking(move || {
+    let (be, verdict) = cpu(move || {
         let r = be
             .ballot
             .verify(&manifest, &opened.election_hash, opened.key.element());
