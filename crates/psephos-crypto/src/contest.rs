@@ -1,11 +1,12 @@
-//! One question of a ballot: per option a ciphertext of 0 or 1 with a selection proof, and a
-//! proof that the number of selected options is within the question's limits.
+//! One question of a ballot: per option a ciphertext of 0 or 1 with a selection proof, and a proof
+//! that the number of selected options is within the question's limits.
 //!
-//! This is ElectionGuard 2.1 §3.3.3–3.3.5 (selection encryption, range proofs, contest limit)
-//! on Ristretto255, with the proofs bound to the voter's credential, the ballot id, the
-//! question and the option (docs/spec.md §4.2), so a proof copied to another ballot, question
-//! or option fails. The ciphertext randomness and all proof nonces come from the ballot seed
-//! ([`crate::nonce`]), so a revealed seed lets anyone re-create the contest byte for byte.
+//! This is ElectionGuard 2.1 §3.3.1 and §3.3.5–3.3.8 (selection encryption, well-formedness, range
+//! proofs, contest limit) on Ristretto255 (docs/spec.md §5.5), with the proofs bound to the voter's
+//! credential, the ballot id, the question and the option (docs/spec.md §4.2), so a proof copied to
+//! another ballot, question or option fails. The ciphertext randomness and all proof nonces come
+//! from the ballot seed ([`crate::nonce`]), so a revealed seed lets anyone re-create the contest
+//! byte for byte.
 
 use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::scalar::Scalar;

@@ -1,9 +1,10 @@
 //! Deterministic derivation of every secret of one ballot's encryption from one random seed.
 //!
-//! Like ElectionGuard 2.1 §3.3.2 (nonces derived from a ballot nonce), all encryption
-//! randomness and proof nonces of a ballot come from a 32-byte seed ξ. Revealing ξ opens the
-//! whole ballot (the Benaloh challenge, §3.3.6 there): anyone recomputes every ciphertext and
-//! proof byte for byte. A cast ballot's seed is never revealed and is zeroized.
+//! Like ElectionGuard 2.1 §3.3.3 (nonces derived from a ballot nonce), all encryption randomness
+//! and proof nonces of a ballot come from a 32-byte seed ξ. Revealing ξ opens the whole ballot (the
+//! Benaloh challenge; EG 2.1 §3.6.7 treats challenged ballots): anyone recomputes every ciphertext
+//! and proof byte for byte (docs/spec.md §3.1, §5.5). A cast ballot's seed is never revealed and is
+//! zeroized.
 //!
 //! `derive(label, i₁…iₖ) = BLAKE3-keyed(ξ, LE64(len label) ‖ label ‖ LE64(i₁) ‖ … ‖ LE64(iₖ))`,
 //! read as a 64-byte XOF output and reduced mod ℓ.

@@ -1,5 +1,5 @@
-//! Threshold decryption (ElectionGuard 2.1 §3.6.2–3.6.3): each trustee `ℓ` publishes
-//! `M_ℓ = z_ℓ·A` with a Chaum–Pedersen proof that `log_G K_ℓ = log_A M_ℓ`; any `t` of them
+//! Threshold decryption (ElectionGuard 2.1 §3.6.2–3.6.4; docs/spec.md §6.2): each trustee `ℓ`
+//! publishes `M_ℓ = z_ℓ·A` with a Chaum–Pedersen proof that `log_G K_ℓ = log_A M_ℓ`; any `t` of them
 //! combine by Lagrange interpolation at 0, `M = Σ_{ℓ∈S} λ_ℓ·M_ℓ` with
 //! `λ_ℓ = Π_{k∈S, k≠ℓ} k / (k − ℓ)`, so that `M = s·A` for the never-assembled joint secret
 //! `s`, and `m·G = B − M`.

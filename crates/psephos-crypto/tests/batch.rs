@@ -1,4 +1,4 @@
-//! Batch verification of many contests (docs/spec.md §5.5) and `verify_all`, which finds the
+//! Batch verification of many contests (docs/spec.md §5.6) and `verify_all`, which finds the
 //! first failing item of a failed batch.
 //!
 //! Run with and without `--features rayon`: the results must be the same.

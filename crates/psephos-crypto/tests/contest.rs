@@ -1,4 +1,4 @@
-//! One question of a ballot (docs/spec.md §5.4): encryption, verification alone and in a
+//! One question of a ballot (docs/spec.md §5.5): encryption, verification alone and in a
 //! batch, and every way a proof could be moved somewhere it does not belong.
 
 use psephos_crypto::batch::BatchVerifier;

@@ -1,5 +1,5 @@
-//! Known-answer test vectors: tests/vectors/*.json at the workspace root (docs/spec.md §8
-//! lists them).
+//! Known-answer test vectors: tests/vectors/*.json at the workspace root (docs/spec.md
+//! Appendix A lists them).
 //!
 //! `cargo test -p psephos-crypto --test vectors` checks that the code reproduces every committed
 //! file exactly, that every proof in the files verifies, and that the transcripts and key
@@ -136,7 +136,7 @@ fn challenge(t: &mut Transcript) -> Scalar {
     Scalar::from_bytes_mod_order_wide(&wide)
 }
 
-/// The range-proof challenge of docs/spec.md §5.3, from the spec's description.
+/// The range-proof challenge of docs/spec.md §5.4, from the spec's description.
 #[allow(clippy::too_many_arguments)]
 fn range_challenge(
     domain: Domain,
@@ -164,7 +164,7 @@ fn range_challenge(
     challenge(&mut t)
 }
 
-/// The share-transport key of docs/spec.md §6.3, from the spec's description.
+/// The share-transport key of docs/spec.md §3.2 and §6, from the spec's description.
 fn transport_key(
     base: &[u8; 32],
     from: u32,
@@ -524,7 +524,7 @@ fn gen_range() -> Value {
              challenge and one simulated response per branch in order (the real branch's \
              are drawn and ignored). challenge is the transcript's c = sum of the branch \
              challenges.",
-            "docs/spec.md §5.3",
+            "docs/spec.md §5.4",
         ),
         json!({ "cases": cases }),
     )
@@ -631,7 +631,7 @@ fn gen_contest() -> Value {
              (listed under derived, with the bindings and each proof's challenge), so the \
              contest is fully determined by the inputs and contest_json is the exact wire \
              text. No random generator is involved.",
-            "docs/spec.md §5.4, §3.1",
+            "docs/spec.md §5.5, §5.3, §3.1",
         ),
         json!({ "cases": cases }),
     )

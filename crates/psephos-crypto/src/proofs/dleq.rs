@@ -1,5 +1,6 @@
 //! Chaum–Pedersen proof of equality of discrete logarithms (Chaum & Pedersen, "Wallet databases
-//! with observers", Crypto 1992; ElectionGuard 2.1 §3.6.3 for partial decryptions).
+//! with observers", Crypto 1992; ElectionGuard 2.1 §3.6.3–3.6.5 for partial decryptions;
+//! docs/spec.md §5.2.2).
 //!
 //! Statement: `X = x·G` and `Y = x·H` for a second base `H`. Prover: `u` random, `a = u·G`,
 //! `b = u·H`, `c = H(…, H, X, Y, a, b)`, `z = u + c·x`. Verifier: `z·G = a + c·X` and

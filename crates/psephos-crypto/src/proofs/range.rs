@@ -1,6 +1,7 @@
-//! Disjunctive Chaum–Pedersen range proof: a ciphertext (or a sum of ciphertexts) encrypts a
-//! value in `min..=max` (Cramer, Damgård, Schoenmakers, "Proofs of partial knowledge and
-//! simplified design of witness hiding protocols", Crypto 1994; ElectionGuard 2.1 §3.3.5).
+//! Disjunctive Chaum–Pedersen range proof: a ciphertext (or a sum of ciphertexts) encrypts a value
+//! in `min..=max` (Cramer, Damgård, Schoenmakers, "Proofs of partial knowledge and simplified
+//! design of witness hiding protocols", Crypto 1994; ElectionGuard 2.1 §3.3.5–3.3.8; docs/spec.md
+//! §5.4).
 //!
 //! Statement: key `K`, ciphertexts `(Aᵢ, Bᵢ)` with sum `(A, B) = (r·G, m·G + r·K)`, and a range
 //! `min..=max`. For each value `v = min + j` there is a branch proving that `(A, B − v·G)` is a
@@ -12,8 +13,8 @@
 //! Verifier: `Σ cⱼ = c` and, for every branch, `zⱼ·G = aⱼ + cⱼ·A` and
 //! `zⱼ·K = bⱼ + cⱼ·(B − v·G)`.
 //!
-//! Transcript after the common prefix: `K` ← K, `n` ← number of ciphertexts, then `A`, `B`
-//! of each ciphertext, `min`, `max`, then `a`, `b` of each branch in order.
+//! Transcript after the common prefix: `K` ← K, `n` ← number of ciphertexts, then `A`, `B` of each
+//! ciphertext, `min`, `max`, then `a`, `b` of each branch in order.
 //!
 //! The prover knows every exponent, so every point comes from the fixed-base tables of G and K:
 //! with `sⱼ = zⱼ − cⱼ·r` and `tⱼ = −cⱼ·(m − v)`, a simulated branch is `aⱼ = sⱼ·G`,
