@@ -1154,7 +1154,11 @@ impl Verifier<'_> {
                     "the result's trustees are not t distinct trustees with valid decryptions",
                 ));
             } else {
-                let dlog = DiscreteLog::new(tally.counted.min(manifest.max_tally));
+                // Each count is at most the number of ballots counted, recomputed by the
+                // verifier (never the record's claim: a forged huge `counted` must not make us
+                // build a huge table).
+                let bound = (self.counted.len() as u64).min(manifest.max_tally);
+                let dlog = DiscreteLog::new(bound);
                 let mut counts = Vec::new();
                 for (q, cts) in tally.questions.iter().enumerate() {
                     let mut row = Vec::new();
