@@ -80,6 +80,16 @@ begin "wasm32 build (scripts/check-wasm.sh)"
 end
 
 # ---------------------------------------------------------------------------
+begin "web bundle is reproducible (scripts/check-web-bundle.sh)"
+"$ROOT/scripts/check-web-bundle.sh"
+end
+
+# ---------------------------------------------------------------------------
+begin "fuzz targets, ${PSEPHOS_FUZZ_SECONDS:-60}s each (scripts/fuzz.sh)"
+"$ROOT/scripts/fuzz.sh" "${PSEPHOS_FUZZ_SECONDS:-60}"
+end
+
+# ---------------------------------------------------------------------------
 if [ -f tests/browser/run.sh ]; then
     begin "browser test (tests/browser/run.sh)"
     if [ -f tests/browser/package.json ] && [ ! -d tests/browser/node_modules ]; then
