@@ -85,7 +85,7 @@ impl Drop for BoardProcess {
 }
 
 enum Outcome {
-    Receipt(Receipt),
+    Receipt(Box<Receipt>),
     /// The request failed (connection reset or refused, or an error answer while dying).
     CutOff,
 }
@@ -130,7 +130,7 @@ async fn crash(place: &Place) {
                     Ok(resp) if resp.status() == StatusCode::OK => match resp.bytes().await {
                         Ok(b) => {
                             acks.fetch_add(1, Ordering::Relaxed);
-                            Outcome::Receipt(serde_json::from_slice(&b).expect("receipt"))
+                            Outcome::Receipt(Box::new(serde_json::from_slice(&b).expect("receipt")))
                         }
                         Err(_) => Outcome::CutOff,
                     },
@@ -151,7 +151,7 @@ async fn crash(place: &Place) {
         for (i, o) in t.await.expect("client") {
             match o {
                 Outcome::Receipt(r) => {
-                    acked.insert(i, r);
+                    acked.insert(i, *r);
                 }
                 Outcome::CutOff => cut_off.push(i),
             }
