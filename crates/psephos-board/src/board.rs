@@ -39,7 +39,7 @@ use tokio::sync::watch;
 use zeroize::Zeroizing;
 
 use crate::error::{ApiError, BoardError};
-use crate::ratelimit::RateLimiter;
+use crate::ratelimit::{CredentialLimiter, RateLimiter};
 use crate::state::{BallotRecord, State};
 use crate::store::{Store, StoredCheckpoint, StoredEntry};
 use crate::writer::LogWriter;
@@ -224,6 +224,7 @@ struct Inner {
     checkpointed: watch::Receiver<u64>,
     web_dir: Option<PathBuf>,
     limiter: Option<RateLimiter>,
+    credential_limiter: Option<CredentialLimiter>,
 }
 
 /// A running board. Cheap to clone.
@@ -498,6 +499,7 @@ impl Board {
                 checkpointed: covered_rx,
                 web_dir: config.web_dir.or_else(default_web_dir),
                 limiter: RateLimiter::from_env(),
+                credential_limiter: CredentialLimiter::from_env(),
             }),
         })
     }
@@ -1202,6 +1204,41 @@ async fn receipt_for(board: &Board, id: [u8; 16], rec: &BallotRecord) -> Result<
     ))
 }
 
+/// [`Ballot::verify`] with the per-credential rate limit between the signature check and the
+/// proofs: only posts signed by the credential's holder count against its limit (anyone can
+/// copy a credential from the roll, nobody else can sign with it), and a holder flooding the
+/// board with revotes is stopped before the costly proofs.
+fn verify_ballot(
+    ballot: &Ballot,
+    manifest: &Manifest,
+    election_hash: &Hash,
+    key: &Element,
+    limiter: Option<&CredentialLimiter>,
+) -> Result<(), ApiError> {
+    ballot
+        .verify_signature(&ballot.hash(election_hash))
+        .map_err(map_ballot_error)?;
+    if let Some(limiter) = limiter {
+        if !limiter.allow(&ballot.credential) {
+            return Err(ApiError::RateLimited);
+        }
+    }
+    let mut batch = psephos_crypto::batch::BatchVerifier::new();
+    let key_base = batch.shared_base(*key.point());
+    ballot
+        .queue_proofs(manifest, election_hash, key, key_base, &mut batch)
+        .map_err(map_ballot_error)?;
+    if batch.verify() {
+        Ok(())
+    } else {
+        // Locate the failing proof for a precise error.
+        ballot
+            .verify_proofs(manifest, election_hash, key)
+            .map_err(map_ballot_error)?;
+        Err(map_ballot_error(BallotError::BadProofs))
+    }
+}
+
 async fn post_ballot(
     AxState(board): AxState<Board>,
     body: Body,
@@ -1259,14 +1296,19 @@ async fn post_ballot(
     let Entry::Ballot(be) = entry else {
         return Err(ApiError::Internal("not a ballot".into()));
     };
+    let limiter = board.inner.credential_limiter.clone();
     let (be, verdict) = cpu(move || {
-        let r = be
-            .ballot
-            .verify(&manifest, &opened.election_hash, opened.key.element());
+        let r = verify_ballot(
+            &be.ballot,
+            &manifest,
+            &opened.election_hash,
+            opened.key.element(),
+            limiter.as_ref(),
+        );
         (be, r)
     })
     .await?;
-    verdict.map_err(map_ballot_error)?;
+    verdict?;
     drop(be);
     let (seq, _) = board.inner.writer.append(body).await?;
     drop(reservation);

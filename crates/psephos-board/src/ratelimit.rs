@@ -89,6 +89,62 @@ impl RateLimiter {
     }
 }
 
+/// A per-credential token bucket on ballot posts: at most `per_minute` new ballots (revotes)
+/// per credential per minute, in bursts of as many, answering `429 rate_limited` beyond.
+/// Identical retries of a recorded ballot are answered before the check and never limited.
+///
+/// Configured by `PSEPHOS_CREDENTIAL_LIMIT`: `off`, or ballots per minute (default 10).
+/// One bucket per credential that posted; bounded by the roll.
+#[derive(Clone)]
+pub struct CredentialLimiter {
+    buckets: Arc<Mutex<HashMap<[u8; 32], Bucket>>>,
+    per_minute: f64,
+}
+
+impl CredentialLimiter {
+    /// `per_minute` ballots per credential per minute (bursts of as many).
+    pub fn new(per_minute: f64) -> Self {
+        CredentialLimiter {
+            buckets: Arc::new(Mutex::new(HashMap::new())),
+            per_minute: per_minute.max(1.0),
+        }
+    }
+
+    /// From the environment (see the type docs); `None` when off.
+    pub fn from_env() -> Option<Self> {
+        let spec = std::env::var("PSEPHOS_CREDENTIAL_LIMIT").unwrap_or_else(|_| "10".into());
+        if spec.trim() == "off" {
+            return None;
+        }
+        match spec.trim().parse::<f64>() {
+            Ok(n) if n > 0.0 => Some(Self::new(n)),
+            _ => {
+                tracing::warn!(spec = %spec, "bad PSEPHOS_CREDENTIAL_LIMIT; using 10");
+                Some(Self::new(10.0))
+            }
+        }
+    }
+
+    /// Takes a token for `credential`; false when its bucket is empty.
+    pub fn allow(&self, credential: &[u8; 32]) -> bool {
+        let now = Instant::now();
+        let rate = self.per_minute / 60.0;
+        let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        let b = buckets.entry(*credential).or_insert(Bucket {
+            tokens: self.per_minute,
+            at: now,
+        });
+        b.tokens = (b.tokens + now.duration_since(b.at).as_secs_f64() * rate).min(self.per_minute);
+        b.at = now;
+        if b.tokens >= 1.0 {
+            b.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
 /// The axum middleware; requests without a peer address (no `ConnectInfo`) pass.
 pub async fn middleware(State(limiter): State<RateLimiter>, req: Request, next: Next) -> Response {
     let peer = req
@@ -115,5 +171,14 @@ mod tests {
         assert!(!l.allow(ip));
         let lo: IpAddr = "127.0.0.1".parse().expect("ip");
         assert!((0..100).all(|_| l.allow(lo)));
+    }
+
+    #[test]
+    fn credential_bucket_limits() {
+        let l = CredentialLimiter::new(3.0);
+        let (a, b) = ([1u8; 32], [2u8; 32]);
+        assert!(l.allow(&a) && l.allow(&a) && l.allow(&a));
+        assert!(!l.allow(&a));
+        assert!(l.allow(&b));
     }
 }
