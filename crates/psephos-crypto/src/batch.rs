@@ -180,6 +180,9 @@ pub fn verify_all<T: Sync, E: Send>(
     }
 }
 
+/// The most multiscalar terms [`verify_all`] reserves ahead for one chunk (about 200 MB).
+const MAX_RESERVE: usize = 1 << 20;
+
 /// One chunk of [`verify_all`]; `offset` is the index of its first item.
 fn verify_chunk<T, E>(
     offset: usize,
@@ -192,10 +195,12 @@ fn verify_chunk<T, E>(
     for (i, item) in items.iter().enumerate() {
         let before = batch.len();
         let queued = queue(item, &mut batch);
-        if i == 0 {
+        if i == 0 && queued.is_ok() {
             // Items of one chunk are usually alike: room for all of them at once saves
-            // re-allocating (and copying) the term vectors as they grow.
-            batch.reserve(batch.len().saturating_sub(before) * (items.len() - 1));
+            // re-allocating (and copying) the term vectors as they grow. Capped, so that one
+            // oversized first item cannot make the chunk reserve a multiple of its size.
+            let per_item = batch.len().saturating_sub(before);
+            batch.reserve(per_item.saturating_mul(items.len() - 1).min(MAX_RESERVE));
         }
         if let Err(e) = queued {
             // Item i fails already while queueing (a challenge mismatch, a malformed proof).

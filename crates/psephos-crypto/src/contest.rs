@@ -323,7 +323,8 @@ impl EncryptedContest {
             });
         }
         // Per option: A, B and two branches of two commitments; then the sum proof's branches.
-        let sum_branches = (limits.max_selections - limits.min_selections + 1) as usize;
+        let sum_branches = (limits.max_selections - limits.min_selections + 1)
+            .min(crate::proofs::range::MAX_BRANCHES) as usize;
         batch.reserve(6 * self.selections.len() + 2 * sum_branches);
         let ciphertexts = self.ciphertexts();
         let sum_binding = binding.sum_binding();
