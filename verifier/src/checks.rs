@@ -475,12 +475,21 @@ impl<'o> Verifier<'o> {
         }
     }
 
-    /// Check 4 (checkpoint part): every signature under the board key and H_B, sizes strictly
-    /// increasing; run once H_B is known.
+    /// Check 4 (checkpoint part): every signature under the board key and H_B, each checkpoint
+    /// naming its predecessor (none withheld), sizes strictly increasing; run once H_B is known.
     fn check_4_checkpoint_signatures(&mut self, board_key: &[u8; 32], base: &Hash) {
         let mut previous = 0u64;
+        let mut previous_checkpoint: Option<&Checkpoint> = None;
         let mut failures = Vec::new();
         for (line, cp) in &self.checkpoints {
+            if !cp.follows(previous_checkpoint, base) {
+                failures.push(at(
+                    CHECKPOINTS_FILE,
+                    Some(*line),
+                    "does not name the previous checkpoint as its predecessor: a checkpoint was withheld or reordered",
+                ));
+            }
+            previous_checkpoint = Some(cp);
             if cp.verify(board_key, base).is_err() {
                 failures.push(at(
                     CHECKPOINTS_FILE,
@@ -1057,10 +1066,13 @@ impl Verifier<'_> {
             );
             return;
         }
+        let Some(key) = self.opened.as_ref().map(|o| o.key) else {
+            return;
+        };
         let mut bad = Vec::new();
         for (q, (t, s)) in tally.questions.iter().zip(&self.sums).enumerate() {
             for (o, (ct, sum)) in t.iter().zip(s).enumerate() {
-                if ct.a.point() != &sum.a || ct.b.point() != &sum.b {
+                if *ct != sum.to_tally(&key) {
                     bad.push(on_board(line, format!("question {q} option {o}: tally differs from the sum of counted ballots")));
                 }
             }

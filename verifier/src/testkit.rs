@@ -236,18 +236,19 @@ impl Record {
         if sizes.last() != Some(&n) && n > 0 {
             sizes.push(n);
         }
-        sizes
-            .into_iter()
-            .map(|s| {
-                Checkpoint::sign(
-                    &self.board_key,
-                    &base,
-                    s,
-                    tree.root(s).unwrap(),
-                    chain[s as usize - 1],
-                )
-            })
-            .collect()
+        let mut out: Vec<Checkpoint> = Vec::with_capacity(sizes.len());
+        for s in sizes {
+            let cp = Checkpoint::sign(
+                &self.board_key,
+                &base,
+                s,
+                tree.root(s).unwrap(),
+                chain[s as usize - 1],
+                out.last(),
+            );
+            out.push(cp);
+        }
+        out
     }
 
     /// The five files, consistent with `bodies` (chain, checkpoints, roll, manifest, result
@@ -304,6 +305,7 @@ impl Record {
             tree_size,
             tree.root(tree_size).unwrap(),
             chain[tree_size as usize - 1],
+            None,
         );
         let entry = self.entry(seq as usize);
         let Entry::Ballot(b) = entry else {
@@ -561,14 +563,7 @@ pub fn generate(spec: &Spec) -> Record {
         counted: latest.len() as u64,
         questions: sums
             .iter()
-            .map(|q| {
-                q.iter()
-                    .map(|s| {
-                        let (a, b) = s.to_elements();
-                        psephos_crypto::elgamal::Ciphertext { a, b }
-                    })
-                    .collect()
-            })
+            .map(|q| q.iter().map(|s| s.to_tally(&joint)).collect())
             .collect(),
     };
     push(&mut bodies, &Entry::Tally(tally.clone()));

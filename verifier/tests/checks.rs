@@ -45,6 +45,20 @@ fn honest_record_passes() {
 }
 
 #[test]
+fn election_without_ballots_closes_tallies_and_verifies() {
+    // The tally of zero ballots is Enc(0; 1) = (G, K), never the identity (spec §7.8).
+    let r = testkit::generate(&Spec {
+        ballots: 0,
+        revotes: 0,
+        challenged: 0,
+        ..Spec::small()
+    });
+    let report = verify_record(&r, "empty").unwrap();
+    assert!(report.passed(), "{:?}", report.failed_checks());
+    assert_eq!(report.phase, Phase::Finished);
+}
+
+#[test]
 fn check_1_manifest_file_differs() {
     let r = small();
     let mut files = r.files();
@@ -135,6 +149,7 @@ fn check_4_checkpoint_inconsistent() {
         first.tree_size,
         [9u8; 32],
         first.last_hash,
+        None,
     );
     let rest: Vec<&str> = files.checkpoints.lines().skip(1).collect();
     files.checkpoints = format!(

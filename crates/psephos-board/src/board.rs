@@ -17,7 +17,7 @@ use axum::{Json, Router};
 use ed25519_dalek::SigningKey;
 use psephos_crypto::dkg::{self, CoefficientCommitments, Complaint, TrusteePublicKey};
 use psephos_crypto::dlog::DiscreteLog;
-use psephos_crypto::elgamal::{Ciphertext, CiphertextSum};
+use psephos_crypto::elgamal::CiphertextSum;
 use psephos_crypto::group::Element;
 use psephos_crypto::threshold::{self, DecryptionShare};
 use psephos_record::ballot::tracking_code_of;
@@ -176,7 +176,7 @@ pub async fn init_election(
     let root = psephos_record::merkle::MerkleTree::from_leaf_hashes([leaf_hash(&entry_hash)])
         .root(1)
         .map_err(|e| BoardError::Internal(e.to_string()))?;
-    let cp = Checkpoint::sign(&key, &base, 1, root, entry_hash);
+    let cp = Checkpoint::sign(&key, &base, 1, root, entry_hash, None);
     store
         .append_checkpoint(&StoredCheckpoint {
             tree_size: 1,
@@ -348,10 +348,10 @@ async fn load_checkpoints(
         if st.entry_hashes.get(cp.tree_size as usize - 1) != Some(&cp.last_hash) {
             return Err(bad("its last hash differs from the log's".into()));
         }
-        if let Some(last) = st.checkpoints.last() {
-            if last.tree_size > cp.tree_size {
-                return Err(bad("checkpoints out of order".into()));
-            }
+        if !cp.follows(st.checkpoints.last(), &st.base_hash) {
+            return Err(bad(
+                "does not follow the previous checkpoint (out of order or one is missing)".into(),
+            ));
         }
         st.checkpoints.push(cp);
     }
@@ -373,8 +373,18 @@ async fn checkpoint_task(
         if head.size <= *covered.borrow() {
             continue;
         }
-        let base = read_lock(&state).base_hash;
-        let cp = Checkpoint::sign(&key, &base, head.size, head.root, head.last_hash);
+        let (base, previous) = {
+            let st = read_lock(&state);
+            (st.base_hash, st.checkpoints.last().cloned())
+        };
+        let cp = Checkpoint::sign(
+            &key,
+            &base,
+            head.size,
+            head.root,
+            head.last_hash,
+            previous.as_ref(),
+        );
         let body = match serde_json::to_vec(&cp) {
             Ok(b) => b,
             Err(e) => {
@@ -434,7 +444,7 @@ impl Board {
                 .tree
                 .root(size)
                 .map_err(|e| BoardError::Internal(e.to_string()))?;
-            let cp = Checkpoint::sign(&key, &st.base_hash, size, root, last);
+            let cp = Checkpoint::sign(&key, &st.base_hash, size, root, last, st.checkpoints.last());
             store
                 .append_checkpoint(&StoredCheckpoint {
                     tree_size: size,
@@ -1857,9 +1867,14 @@ async fn admin_close(
             )))
         }
     };
-    let (counted, manifest) = {
+    let (counted, manifest, key) = {
         let st = board.state();
-        (st.counted_seqs(), st.manifest.clone())
+        let key = st
+            .opened
+            .as_ref()
+            .map(|o| *o.key.element())
+            .ok_or_else(|| ApiError::Internal("closing an election that never opened".into()))?;
+        (st.counted_seqs(), st.manifest.clone(), key)
     };
     // The counted ballots, read back from the log.
     let mut bodies = Vec::with_capacity(counted.len());
@@ -1874,7 +1889,7 @@ async fn admin_close(
                 .map(|e| e.body),
         );
     }
-    let tally = blocking(move || sum_ballots(&manifest, &bodies)).await??;
+    let tally = blocking(move || sum_ballots(&manifest, &key, &bodies)).await??;
     let counted = tally.counted;
     let (tally_seq, _) = append(&board, &Entry::Tally(tally)).await?;
     Ok(Json(CloseAnswer {
@@ -1884,7 +1899,11 @@ async fn admin_close(
     }))
 }
 
-fn sum_ballots(manifest: &Manifest, bodies: &[Vec<u8>]) -> Result<TallyEntry, ApiError> {
+fn sum_ballots(
+    manifest: &Manifest,
+    key: &Element,
+    bodies: &[Vec<u8>],
+) -> Result<TallyEntry, ApiError> {
     let mut sums: Vec<Vec<CiphertextSum>> = manifest
         .questions
         .iter()
@@ -1908,14 +1927,7 @@ fn sum_ballots(manifest: &Manifest, bodies: &[Vec<u8>]) -> Result<TallyEntry, Ap
         counted: bodies.len() as u64,
         questions: sums
             .into_iter()
-            .map(|q| {
-                q.into_iter()
-                    .map(|s| {
-                        let (a, b) = s.to_elements();
-                        Ciphertext { a, b }
-                    })
-                    .collect()
-            })
+            .map(|q| q.into_iter().map(|s| s.to_tally(key)).collect())
             .collect(),
     })
 }

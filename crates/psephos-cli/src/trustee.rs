@@ -13,7 +13,7 @@ use psephos_crypto::dkg::{
     self, CoefficientCommitments, Complaint, EncryptedShare, KeyShare, Polynomial,
     TrusteePublicKey, TrusteeSecretKey,
 };
-use psephos_crypto::elgamal::{Ciphertext, CiphertextSum};
+use psephos_crypto::elgamal::CiphertextSum;
 use psephos_crypto::threshold::DecryptionShare;
 use psephos_crypto::Scalar;
 use psephos_record::entry::{
@@ -469,8 +469,7 @@ pub fn audit_tally(entries: &[Entry]) -> Result<(TallyAudit, OpenEntry, TallyEnt
                     .iter()
                     .map(|&i| &ballots[i].ballot.contests[q].selections[o].ciphertext),
             );
-            let (a, b) = sum.to_elements();
-            if (Ciphertext { a, b }) != tally.questions[q][o] {
+            if sum.to_tally(&open.joint_key) != tally.questions[q][o] {
                 return Err(check(format!(
                     "the encrypted tally of {:?} differs from the sum of the counted ballots: refusing to decrypt",
                     question.options[o]

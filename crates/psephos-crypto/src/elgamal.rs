@@ -82,6 +82,17 @@ impl CiphertextSum {
             .fold(CiphertextSum::default(), |acc, c| acc + c)
     }
 
+    /// The published tally of this sum: the sum plus the trivial encryption `(G, K)` of 0 with
+    /// randomness 1, i.e. `Enc(m; Σr + 1)`. It decrypts to the same `m`, and unlike the bare sum
+    /// it is the identity only with negligible probability, even when no ballot was counted, so
+    /// it passes the strict decoding rule (docs/spec.md §7.8).
+    pub fn to_tally(&self, key: &Element) -> Ciphertext {
+        Ciphertext {
+            a: Element::from_point(self.a + crate::group::G),
+            b: Element::from_point(self.b + key.point()),
+        }
+    }
+
     /// The sum as elements (encodings computed here). The identity is possible for an empty
     /// sum, so these elements are not subject to the decoding rule.
     pub fn to_elements(&self) -> (Element, Element) {

@@ -21,6 +21,10 @@ pub struct Checkpoint {
     /// Chained hash of entry `tree_size − 1`.
     #[serde(with = "crate::hash::hex32")]
     pub last_hash: Hash,
+    /// The id of the board's previous checkpoint (zero for the first), so the checkpoints form
+    /// a chain and none can be withheld from `checkpoints.jsonl` unnoticed.
+    #[serde(with = "crate::hash::hex32")]
+    pub prev: Hash,
     /// Ed25519 signature by the board key.
     #[serde(with = "crate::hash::hex64")]
     pub signature: [u8; 64],
@@ -40,40 +44,70 @@ pub enum CheckpointError {
     Inconsistent(&'static str),
 }
 
-/// BLAKE3-derive("psephos v1 checkpoint", H_B ‖ LE64(tree_size) ‖ root ‖ last_hash).
-pub fn checkpoint_message(base: &Hash, tree_size: u64, root: &Hash, last_hash: &Hash) -> Hash {
+/// BLAKE3-derive("psephos v1 checkpoint", H_B ‖ LE64(tree_size) ‖ root ‖ last_hash ‖ prev):
+/// the message the board signs, and the checkpoint's id that the next checkpoint's `prev` holds.
+pub fn checkpoint_message(
+    base: &Hash,
+    tree_size: u64,
+    root: &Hash,
+    last_hash: &Hash,
+    prev: &Hash,
+) -> Hash {
     let mut h = blake3::Hasher::new_derive_key(contexts::CHECKPOINT);
     h.update(base);
     h.update(&tree_size.to_le_bytes());
     h.update(root);
     h.update(last_hash);
+    h.update(prev);
     *h.finalize().as_bytes()
 }
 
 impl Checkpoint {
-    /// Signs a checkpoint.
+    /// Signs a checkpoint that follows `previous` (None for the board's first).
     pub fn sign(
         key: &SigningKey,
         base: &Hash,
         tree_size: u64,
         root: Hash,
         last_hash: Hash,
+        previous: Option<&Checkpoint>,
     ) -> Self {
+        let prev = previous.map(|p| p.id(base)).unwrap_or([0u8; 32]);
         let signature = key
-            .sign(&checkpoint_message(base, tree_size, &root, &last_hash))
+            .sign(&checkpoint_message(
+                base, tree_size, &root, &last_hash, &prev,
+            ))
             .to_bytes();
         Checkpoint {
             tree_size,
             root,
             last_hash,
+            prev,
             signature,
         }
+    }
+
+    /// The checkpoint's id: the message its signature covers.
+    pub fn id(&self, base: &Hash) -> Hash {
+        checkpoint_message(
+            base,
+            self.tree_size,
+            &self.root,
+            &self.last_hash,
+            &self.prev,
+        )
+    }
+
+    /// Whether this checkpoint directly follows `previous` (None: it must be the first).
+    pub fn follows(&self, previous: Option<&Checkpoint>, base: &Hash) -> bool {
+        let expected = previous.map(|p| p.id(base)).unwrap_or([0u8; 32]);
+        self.prev == expected && previous.is_none_or(|p| p.tree_size <= self.tree_size)
     }
 
     /// Verifies the signature.
     pub fn verify(&self, board_key: &[u8; 32], base: &Hash) -> Result<(), CheckpointError> {
         let key = VerifyingKey::from_bytes(board_key).map_err(|_| CheckpointError::BadSignature)?;
-        let msg = checkpoint_message(base, self.tree_size, &self.root, &self.last_hash);
+        let msg = self.id(base);
         key.verify_strict(&msg, &ed25519_dalek::Signature::from_bytes(&self.signature))
             .map_err(|_| CheckpointError::BadSignature)
     }

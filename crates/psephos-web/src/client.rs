@@ -273,7 +273,11 @@ impl Client {
     /// Encrypts and proves `choices` (JSON: per question a 0/1 per option) under a fresh
     /// seed and ballot id, signed with the credential of `code`. Returns
     /// `{"ballot": Ballot, "tracking_code", "ballot_id"}`; the seed stays here.
-    pub fn encrypt_ballot(&mut self, code: &str, choices_json: &str) -> Result<String, ClientError> {
+    pub fn encrypt_ballot(
+        &mut self,
+        code: &str,
+        choices_json: &str,
+    ) -> Result<String, ClientError> {
         // A new encryption abandons the previous one (cast or challenged, or neither).
         self.pending = None;
         let choices: Vec<Vec<u64>> =
@@ -407,9 +411,17 @@ mod tests {
     fn encrypt_challenge_and_open() {
         let (m, s) = election();
         let mut c = Client::prepare(&m, &s).unwrap();
-        let out: Value = serde_json::from_str(&c.encrypt_ballot(CODE, "[[0,0,1]]").unwrap()).unwrap();
+        let out: Value =
+            serde_json::from_str(&c.encrypt_ballot(CODE, "[[0,0,1]]").unwrap()).unwrap();
         let ballot: Ballot = serde_json::from_value(out["ballot"].clone()).unwrap();
-        let key = Element::from_hex(s.split("\"joint_key\":\"").nth(1).unwrap().get(..64).unwrap()).unwrap();
+        let key = Element::from_hex(
+            s.split("\"joint_key\":\"")
+                .nth(1)
+                .unwrap()
+                .get(..64)
+                .unwrap(),
+        )
+        .unwrap();
         ballot.verify(c.manifest(), &[0x11; 32], &key).unwrap();
         assert_eq!(out["tracking_code"], ballot.tracking_code(&[0x11; 32]));
         let body = c.challenge_body().unwrap();
@@ -419,19 +431,37 @@ mod tests {
         assert_eq!(c.challenge_body().unwrap_err().code(), "no_pending_ballot");
         // A tampered opening is caught.
         let tampered = body.replace("[[0,0,1]]", "[[1,0,0]]");
-        assert_eq!(c.check_opening(&tampered).unwrap_err().code(), "challenge_mismatch");
+        assert_eq!(
+            c.check_opening(&tampered).unwrap_err().code(),
+            "challenge_mismatch"
+        );
     }
 
     #[test]
     fn local_refusals() {
         let (m, s) = election();
         let mut c = Client::prepare(&m, &s).unwrap();
-        assert_eq!(c.encrypt_ballot("ABC", "[[0,0,1]]").unwrap_err().code(), "bad_code");
-        assert_eq!(c.encrypt_ballot(CODE, "[[0,1,1]]").unwrap_err().code(), "bad_selection");
-        assert_eq!(normalize_code("abcde fghij-klmno pqrst").unwrap(), "ABCDEFGHIJKLMNOPQRST");
+        assert_eq!(
+            c.encrypt_ballot("ABC", "[[0,0,1]]").unwrap_err().code(),
+            "bad_code"
+        );
+        assert_eq!(
+            c.encrypt_ballot(CODE, "[[0,1,1]]").unwrap_err().code(),
+            "bad_selection"
+        );
+        assert_eq!(
+            normalize_code("abcde fghij-klmno pqrst").unwrap(),
+            "ABCDEFGHIJKLMNOPQRST"
+        );
         let other = m.replace("\"Test\"", "\"Other\"");
-        assert_eq!(Client::prepare(&other, &s).err().unwrap().code(), "inconsistent");
+        assert_eq!(
+            Client::prepare(&other, &s).err().unwrap().code(),
+            "inconsistent"
+        );
         let closed = s.replace("\"joint_key\"", "\"jk\"");
-        assert_eq!(Client::prepare(&m, &closed).err().unwrap().code(), "election_not_open");
+        assert_eq!(
+            Client::prepare(&m, &closed).err().unwrap().code(),
+            "election_not_open"
+        );
     }
 }
