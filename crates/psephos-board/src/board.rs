@@ -713,6 +713,32 @@ struct SeqAnswer {
     seq: u64,
 }
 
+/// The key ceremony's ordering rule for trustee `me` posting its `step` (ElectionGuard 2.1
+/// §3.2: keys, then commitments, then shares, then acceptances): the election is in the
+/// ceremony, `me` has not posted this step yet, and every trustee has posted the step before.
+fn ceremony_step<T, U>(
+    st: &State,
+    me: u32,
+    step: &str,
+    mine: &[Option<T>],
+    before: Option<(&str, &[Option<U>])>,
+) -> Result<(), ApiError> {
+    phase_is(st, Phase::Ceremony, step)?;
+    if mine[me as usize - 1].is_some() {
+        return Err(ApiError::AlreadyPosted(format!(
+            "trustee {me} already posted its {step}"
+        )));
+    }
+    if let Some((previous, slots)) = before {
+        if State::count(slots) != slots.len() {
+            return Err(ApiError::WrongPhase(format!(
+                "{step} must wait until every trustee has posted its {previous}"
+            )));
+        }
+    }
+    Ok(())
+}
+
 fn phase_is(st: &State, phase: Phase, what: &str) -> Result<(), ApiError> {
     if st.phase == phase {
         Ok(())
@@ -1417,12 +1443,7 @@ async fn trustee_key(
     let _gate = board.inner.gate.write().await;
     {
         let st = board.state();
-        phase_is(&st, Phase::Ceremony, "a trustee key")?;
-        if st.trustee_keys[me as usize - 1].is_some() {
-            return Err(ApiError::AlreadyPosted(format!(
-                "trustee {me} already posted its key"
-            )));
-        }
+        ceremony_step::<_, ()>(&st, me, "key", &st.trustee_keys, None)?;
         key.verify(&st.base_hash)
             .map_err(|e| ApiError::BadProof(e.to_string()))?;
     }
@@ -1441,17 +1462,13 @@ async fn trustee_commitments(
     let _gate = board.inner.gate.write().await;
     let (t, base) = {
         let st = board.state();
-        phase_is(&st, Phase::Ceremony, "commitments")?;
-        if st.commitments[me as usize - 1].is_some() {
-            return Err(ApiError::AlreadyPosted(format!(
-                "trustee {me} already posted its commitments"
-            )));
-        }
-        if State::count(&st.trustee_keys) != st.trustee_keys.len() {
-            return Err(ApiError::WrongPhase(
-                "commitments come after every trustee's key".into(),
-            ));
-        }
+        ceremony_step(
+            &st,
+            me,
+            "commitments",
+            &st.commitments,
+            Some(("key", &st.trustee_keys)),
+        )?;
         (st.manifest.threshold, st.base_hash)
     };
     let (c, verdict) = blocking(move || {
@@ -1507,17 +1524,13 @@ async fn trustee_shares(
     let _gate = board.inner.gate.write().await;
     {
         let st = board.state();
-        phase_is(&st, Phase::Ceremony, "shares")?;
-        if st.shares[me as usize - 1].is_some() {
-            return Err(ApiError::AlreadyPosted(format!(
-                "trustee {me} already posted its shares"
-            )));
-        }
-        if State::count(&st.commitments) != st.commitments.len() {
-            return Err(ApiError::WrongPhase(
-                "shares come after every trustee's commitments".into(),
-            ));
-        }
+        ceremony_step(
+            &st,
+            me,
+            "shares",
+            &st.shares,
+            Some(("commitments", &st.commitments)),
+        )?;
         check_shares(&s, me, st.manifest.trustees)?;
     }
     let (seq, _) = append(&board, &Entry::Shares(s)).await?;
@@ -1591,17 +1604,13 @@ async fn trustee_acceptance(
     let _gate = board.inner.gate.write().await;
     {
         let st = board.state();
-        phase_is(&st, Phase::Ceremony, "an acceptance")?;
-        if st.acceptances[me as usize - 1].is_some() {
-            return Err(ApiError::AlreadyPosted(format!(
-                "trustee {me} already posted its acceptance"
-            )));
-        }
-        if State::count(&st.shares) != st.shares.len() {
-            return Err(ApiError::WrongPhase(
-                "acceptance comes after every trustee's shares".into(),
-            ));
-        }
+        ceremony_step(
+            &st,
+            me,
+            "acceptance",
+            &st.acceptances,
+            Some(("shares", &st.shares)),
+        )?;
         let all: Vec<CoefficientCommitments> = st.commitments.iter().flatten().cloned().collect();
         if dkg::verification_key(&all, me) != a.verification_key {
             return Err(ApiError::BadProof(format!(
