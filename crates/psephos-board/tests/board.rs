@@ -2,17 +2,13 @@
 //! rejection), a revote, a challenge, close, threshold decryption, result, restart, and
 //! refusal to open a corrupted store. SQLite always; PostgreSQL when reachable.
 
-use std::str::FromStr;
-use std::time::Duration;
-
-use psephos_board::{init_election, serve, Board, BoardConfig, BoardError, ElectionStatus};
+use psephos_board::{init_election, serve, Board, BoardConfig, BoardError};
 use psephos_crypto::dkg::{
     CoefficientCommitments, EncryptedShare, KeyShare, Polynomial, TrusteeSecretKey,
 };
 use psephos_crypto::group::{Element, FixedBase, G};
 use psephos_crypto::nonce::BallotSeed;
 use psephos_crypto::threshold::DecryptionShare;
-use psephos_record::credential::generate_code;
 use psephos_record::entry::{
     AcceptanceEntry, DecryptionEntry, Entry, RawLine, ResultEntry, SharesEntry, TallyEntry,
 };
@@ -21,78 +17,17 @@ use psephos_record::{
     Ballot, ChallengedBallot, Checkpoint, Credential, Manifest, Phase, Question, Receipt,
     RevotePolicy,
 };
-use rand_core::{OsRng, RngCore};
+use rand_core::OsRng;
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 use tokio::sync::oneshot;
 
+mod common;
+
+use common::{credentials, random_id, roll_body, to_json, Api, Place, Server};
+
 // ---------------------------------------------------------------------------------------------
 // Fixtures
-
-enum Place {
-    Sqlite(tempfile::TempDir),
-    Postgres {
-        admin: sqlx::PgPool,
-        name: String,
-        url: String,
-    },
-}
-
-impl Place {
-    fn sqlite() -> Place {
-        Place::Sqlite(tempfile::tempdir().expect("tempdir"))
-    }
-
-    async fn postgres(test: &str) -> Option<Place> {
-        use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-        let base = std::env::var("PSEPHOS_TEST_DATABASE_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-        let opts = match PgConnectOptions::from_str(&base) {
-            Ok(o) => o,
-            Err(e) => {
-                eprintln!("SKIPPING PostgreSQL board test {test}: bad URL {base}: {e}");
-                return None;
-            }
-        };
-        let admin = match PgPoolOptions::new()
-            .max_connections(1)
-            .acquire_timeout(Duration::from_secs(3))
-            .connect_with(opts)
-            .await
-        {
-            Ok(p) => p,
-            Err(e) => {
-                eprintln!("SKIPPING PostgreSQL board test {test}: cannot connect to {base}: {e}");
-                return None;
-            }
-        };
-        let name = format!("psephos_board_test_{:016x}", OsRng.next_u64());
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&admin)
-            .await
-            .expect("create database");
-        let (main, query) = base.split_at(base.find('?').unwrap_or(base.len()));
-        let start = main.find("://").map_or(0, |i| i + 3);
-        let path = main[start..].find('/').map_or(main.len(), |i| start + i);
-        let url = format!("{}/{name}{query}", &main[..path]);
-        Some(Place::Postgres { admin, name, url })
-    }
-
-    fn location(&self) -> String {
-        match self {
-            Place::Sqlite(dir) => dir.path().join("board").to_string_lossy().into_owned(),
-            Place::Postgres { url, .. } => url.clone(),
-        }
-    }
-
-    async fn cleanup(self) {
-        if let Place::Postgres { admin, name, .. } = self {
-            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                .execute(&admin)
-                .await;
-        }
-    }
-}
 
 fn manifest(policy: RevotePolicy) -> Manifest {
     Manifest {
@@ -123,114 +58,8 @@ fn manifest(policy: RevotePolicy) -> Manifest {
     }
 }
 
-struct Server {
-    url: String,
-    stop: Option<oneshot::Sender<()>>,
-    task: tokio::task::JoinHandle<Result<(), BoardError>>,
-}
-
-impl Server {
-    async fn start(location: &str) -> Server {
-        let board = Board::open(BoardConfig {
-            location: location.to_string(),
-            web_dir: None,
-            max_batch: 64,
-        })
-        .await
-        .expect("open board");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let url = format!("http://{}", listener.local_addr().expect("addr"));
-        let (tx, rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(serve(board, listener, async move {
-            let _ = rx.await;
-        }));
-        Server {
-            url,
-            stop: Some(tx),
-            task,
-        }
-    }
-
-    async fn stop(mut self) {
-        if let Some(tx) = self.stop.take() {
-            let _ = tx.send(());
-        }
-        self.task.await.expect("join").expect("serve");
-    }
-}
-
-struct Api {
-    client: Client,
-    url: String,
-}
-
-impl Api {
-    async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> (StatusCode, Value) {
-        let mut req = self.client.post(format!("{}{path}", self.url)).json(body);
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        let resp = req.send().await.expect("send");
-        let status = resp.status();
-        let text = resp.text().await.expect("body");
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
-    }
-
-    async fn post_raw(&self, path: &str, body: Vec<u8>) -> (StatusCode, Value) {
-        let resp = self
-            .client
-            .post(format!("{}{path}", self.url))
-            .header("content-type", "application/json")
-            .body(body)
-            .send()
-            .await
-            .expect("send");
-        let status = resp.status();
-        let text = resp.text().await.expect("body");
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
-    }
-
-    async fn ok(&self, path: &str, token: Option<&str>, body: &Value) -> Value {
-        let (status, v) = self.post(path, token, body).await;
-        assert_eq!(status, StatusCode::OK, "POST {path}: {v}");
-        v
-    }
-
-    async fn get(&self, path: &str) -> (StatusCode, String) {
-        let resp = self
-            .client
-            .get(format!("{}{path}", self.url))
-            .send()
-            .await
-            .expect("send");
-        let status = resp.status();
-        (status, resp.text().await.expect("body"))
-    }
-
-    async fn get_json(&self, path: &str) -> Value {
-        let (status, text) = self.get(path).await;
-        assert_eq!(status, StatusCode::OK, "GET {path}: {text}");
-        serde_json::from_str(&text).expect("json")
-    }
-
-    async fn status(&self) -> ElectionStatus {
-        serde_json::from_value(self.get_json("/api/election").await).expect("status")
-    }
-}
-
 fn api(server: &Server) -> Api {
-    Api {
-        client: Client::new(),
-        url: server.url.clone(),
-    }
+    Api::new(&server.url)
 }
 
 /// Expects an error answer with `code`.
@@ -246,10 +75,6 @@ async fn expect_error(
     assert_eq!(v["error"], code, "POST {path}: {v}");
     assert_eq!(s, status, "POST {path}: {v}");
     assert!(v["message"].is_string());
-}
-
-fn to_json<T: serde::Serialize>(v: &T) -> Value {
-    serde_json::to_value(v).expect("json")
 }
 
 /// Runs the whole 2-of-3 ceremony through the trustee endpoints; returns the key shares.
@@ -382,22 +207,6 @@ async fn ceremony(api: &Api, tokens: &[String], base: &Hash, t: u32, n: u32) -> 
     key_shares
 }
 
-fn credentials(base: &Hash, count: usize) -> Vec<Credential> {
-    (0..count)
-        .map(|_| Credential::from_code(base, &generate_code(&mut OsRng)).expect("credential"))
-        .collect()
-}
-
-fn roll_body(creds: &[Credential]) -> Value {
-    json!({ "credentials": creds.iter().map(|c| hex::encode(c.public())).collect::<Vec<_>>() })
-}
-
-fn random_id() -> [u8; 16] {
-    let mut id = [0u8; 16];
-    OsRng.fill_bytes(&mut id);
-    id
-}
-
 struct Opened {
     manifest: Manifest,
     election_hash: Hash,
@@ -424,7 +233,7 @@ impl Opened {
 async fn opened(api: &Api) -> Opened {
     let st = api.status().await;
     assert_eq!(st.phase, Phase::Open);
-    let (_, text) = api.get("/api/manifest").await;
+    let (_, text) = api.get_text("/api/manifest").await;
     let manifest: Manifest = serde_json::from_str(&text).expect("manifest");
     Opened {
         manifest,
@@ -443,7 +252,7 @@ async fn cast(api: &Api, board_key: &[u8; 32], ballot: &Ballot) -> Receipt {
 
 /// Reads the log through `/api/record/board.jsonl`, checking the chain.
 async fn read_log(api: &Api) -> Vec<Entry> {
-    let (status, text) = api.get("/api/record/board.jsonl").await;
+    let (status, text) = api.get_text("/api/record/board.jsonl").await;
     assert_eq!(status, StatusCode::OK);
     let mut prev = [0u8; 32];
     let mut out = Vec::new();
@@ -477,12 +286,12 @@ async fn full_election(place: &Place) {
     let api = api(&server);
 
     // Manifest bytes define H_B.
-    let (_, manifest_text) = api.get("/api/manifest").await;
+    let (_, manifest_text) = api.get_text("/api/manifest").await;
     assert_eq!(
         psephos_record::hash::base_hash(manifest_text.as_bytes()),
         base
     );
-    let (_, record_manifest) = api.get("/api/record/manifest.json").await;
+    let (_, record_manifest) = api.get_text("/api/record/manifest.json").await;
     assert_eq!(record_manifest, manifest_text);
 
     // Admin and trustee endpoints need their tokens.
@@ -604,7 +413,7 @@ async fn full_election(place: &Place) {
         .await;
     assert_eq!(s["status"], "counted");
     assert_eq!(s["seq"], r0b.seq);
-    let (st, text) = api.get("/api/ballots/AAAA-AAAA-AAAA-AAAA").await;
+    let (st, text) = api.get_text("/api/ballots/AAAA-AAAA-AAAA-AAAA").await;
     assert_eq!(st, StatusCode::NOT_FOUND);
     assert!(text.contains("unknown_tracking_code"));
 
@@ -779,7 +588,7 @@ async fn full_election(place: &Place) {
     assert_eq!(roll["credentials"][0], hex::encode(creds[1].public()));
     let codes = api.get_json("/api/tracking-codes").await;
     assert_eq!(codes["total"], 5);
-    let (s, text) = api.get("/api/result").await;
+    let (s, text) = api.get_text("/api/result").await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     assert!(text.contains("voting_in_progress"));
 
@@ -905,14 +714,14 @@ async fn full_election(place: &Place) {
     assert_eq!(result.turnout.voted, 3);
     assert_eq!(result.turnout.percentage, "60.00");
     assert_eq!(result.trustees, vec![1, 3]);
-    let (_, result_file) = api.get("/api/record/result.json").await;
+    let (_, result_file) = api.get_text("/api/record/result.json").await;
     assert_eq!(
         result_file.as_bytes(),
         serde_json::to_vec(&result).expect("json")
     );
-    let (_, roll_file) = api.get("/api/record/roll.jsonl").await;
+    let (_, roll_file) = api.get_text("/api/record/roll.jsonl").await;
     assert_eq!(roll_file.lines().count(), 5);
-    let (_, cps) = api.get("/api/record/checkpoints.jsonl").await;
+    let (_, cps) = api.get_text("/api/record/checkpoints.jsonl").await;
     let mut last = 0;
     for line in cps.lines() {
         let cp: Checkpoint = serde_json::from_str(line).expect("cp");
@@ -1159,10 +968,10 @@ async fn serves_web_pages_and_hashes_the_bundle() {
         ("/results", "<p>results</p>"),
         ("/pkg/app.js", "x()"),
     ] {
-        let (s, text) = api.get(path).await;
+        let (s, text) = api.get_text(path).await;
         assert_eq!((s, text.as_str()), (StatusCode::OK, body), "{path}");
     }
-    let (s, _) = api.get("/nope.html").await;
+    let (s, _) = api.get_text("/nope.html").await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 
     ceremony(&api, &init.trustee_tokens, &init.base_hash, 2, 3).await;

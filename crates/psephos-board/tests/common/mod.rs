@@ -188,6 +188,12 @@ impl Api {
         (status, resp.bytes().await.expect("body").to_vec())
     }
 
+    /// GET, with the body as text.
+    pub async fn get_text(&self, path: &str) -> (StatusCode, String) {
+        let (status, body) = self.get(path).await;
+        (status, String::from_utf8(body).expect("utf-8 body"))
+    }
+
     pub async fn get_json(&self, path: &str) -> Value {
         let (status, body) = self.get(path).await;
         assert_eq!(status, StatusCode::OK, "GET {path}");
