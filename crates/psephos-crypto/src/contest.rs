@@ -58,6 +58,52 @@ impl ContestBinding<'_> {
         out[48..52].copy_from_slice(&self.question.to_le_bytes());
         out
     }
+
+    /// Runs `f` with the context and statement of option `option`'s selection proof
+    /// (`ciphertext ∈ 0..=1`).
+    fn with_selection<R>(
+        &self,
+        key: &Element,
+        option: usize,
+        ciphertext: &Ciphertext,
+        f: impl FnOnce(&ProofContext<'_>, &RangeStatement<'_>) -> R,
+    ) -> R {
+        let bytes = self.selection_binding(option as u32);
+        let ctx = ProofContext {
+            election_hash: self.election_hash,
+            binding: &bytes,
+        };
+        let st = RangeStatement {
+            key,
+            ciphertexts: core::slice::from_ref(ciphertext),
+            min: 0,
+            max: 1,
+        };
+        f(&ctx, &st)
+    }
+
+    /// Runs `f` with the context and statement of the sum proof (`Σ ciphertexts` within the
+    /// limits).
+    fn with_sum<R>(
+        &self,
+        key: &Element,
+        ciphertexts: &[Ciphertext],
+        limits: &ContestLimits,
+        f: impl FnOnce(&ProofContext<'_>, &RangeStatement<'_>) -> R,
+    ) -> R {
+        let bytes = self.sum_binding();
+        let ctx = ProofContext {
+            election_hash: self.election_hash,
+            binding: &bytes,
+        };
+        let st = RangeStatement {
+            key,
+            ciphertexts,
+            min: limits.min_selections,
+            max: limits.max_selections,
+        };
+        f(&ctx, &st)
+    }
 }
 
 /// The limits of a question.
@@ -142,6 +188,18 @@ pub enum ContestError {
 }
 
 impl ContestLimits {
+    /// Checks the limits and that a contest has one entry per option.
+    fn check_options(&self, found: usize) -> Result<(), ContestError> {
+        self.check()?;
+        if found != self.options as usize {
+            return Err(ContestError::WrongOptionCount {
+                expected: self.options as usize,
+                found,
+            });
+        }
+        Ok(())
+    }
+
     fn check(&self) -> Result<(), ContestError> {
         if self.min_selections > self.max_selections
             || self.max_selections > u64::from(self.options)
@@ -191,13 +249,7 @@ impl EncryptedContest {
         choices: &[u64],
         seed: &BallotSeed,
     ) -> Result<EncryptedContest, ContestError> {
-        limits.check()?;
-        if choices.len() != limits.options as usize {
-            return Err(ContestError::WrongOptionCount {
-                expected: limits.options as usize,
-                found: choices.len(),
-            });
-        }
+        limits.check_options(choices.len())?;
         if let Some(o) = choices.iter().position(|&c| c > 1) {
             return Err(ContestError::InvalidChoice(o as u32));
         }
@@ -261,38 +313,19 @@ impl EncryptedContest {
             .into_iter()
             .enumerate()
             .map(|(o, p)| {
-                let e = &elements[o * 6..o * 6 + 6];
-                let binding_bytes = binding.selection_binding(o as u32);
-                let ctx = ProofContext {
-                    election_hash: binding.election_hash,
-                    binding: &binding_bytes,
-                };
-                let cts = core::slice::from_ref(&ciphertexts[o]);
-                let st = RangeStatement {
-                    key: key.element(),
-                    ciphertexts: cts,
-                    min: 0,
-                    max: 1,
-                };
+                let commitments = &elements[o * 6 + 2..o * 6 + 6];
+                let proof = binding.with_selection(key.element(), o, &ciphertexts[o], |ctx, st| {
+                    p.finish(Domain::SelectionProof, ctx, st, commitments)
+                });
                 EncryptedSelection {
                     ciphertext: ciphertexts[o],
-                    proof: p.finish(Domain::SelectionProof, &ctx, &st, &e[2..6]),
+                    proof,
                 }
             })
             .collect();
-        let sum_binding = binding.sum_binding();
-        let ctx = ProofContext {
-            election_hash: binding.election_hash,
-            binding: &sum_binding,
-        };
-        let st = RangeStatement {
-            key: key.element(),
-            ciphertexts: &ciphertexts,
-            min: limits.min_selections,
-            max: limits.max_selections,
-        };
-        let sum_proof =
-            sum_pending.finish(Domain::SumProof, &ctx, &st, &elements[choices.len() * 6..]);
+        let sum_proof = binding.with_sum(key.element(), &ciphertexts, limits, |ctx, st| {
+            sum_pending.finish(Domain::SumProof, ctx, st, &elements[choices.len() * 6..])
+        });
         Ok(EncryptedContest {
             selections,
             sum_proof,
@@ -315,48 +348,24 @@ impl EncryptedContest {
         limits: &ContestLimits,
         batch: &mut BatchVerifier,
     ) -> Result<(), ContestError> {
-        limits.check()?;
-        if self.selections.len() != limits.options as usize {
-            return Err(ContestError::WrongOptionCount {
-                expected: limits.options as usize,
-                found: self.selections.len(),
-            });
-        }
+        limits.check_options(self.selections.len())?;
         // Per option: A, B and two branches of two commitments; then the sum proof's branches.
         let sum_branches = (limits.max_selections - limits.min_selections + 1)
             .min(crate::proofs::range::MAX_BRANCHES) as usize;
         batch.reserve(6 * self.selections.len() + 2 * sum_branches);
         let ciphertexts = self.ciphertexts();
-        let sum_binding = binding.sum_binding();
-        let ctx = ProofContext {
-            election_hash: binding.election_hash,
-            binding: &sum_binding,
-        };
-        let st = RangeStatement {
-            key,
-            ciphertexts: &ciphertexts,
-            min: limits.min_selections,
-            max: limits.max_selections,
-        };
-        let sum_terms = self
-            .sum_proof
-            .queue_terms(Domain::SumProof, &ctx, &st, key_base, batch)
+        let sum_terms = binding
+            .with_sum(key, &ciphertexts, limits, |ctx, st| {
+                self.sum_proof
+                    .queue_terms(Domain::SumProof, ctx, st, key_base, batch)
+            })
             .map_err(ContestError::SumProof)?;
         for (o, sel) in self.selections.iter().enumerate() {
-            let binding_bytes = binding.selection_binding(o as u32);
-            let ctx = ProofContext {
-                election_hash: binding.election_hash,
-                binding: &binding_bytes,
-            };
-            let st = RangeStatement {
-                key,
-                ciphertexts: core::slice::from_ref(&sel.ciphertext),
-                min: 0,
-                max: 1,
-            };
-            let terms = sel
-                .proof
-                .queue_terms(Domain::SelectionProof, &ctx, &st, key_base, batch)
+            let terms = binding
+                .with_selection(key, o, &sel.ciphertext, |ctx, st| {
+                    sel.proof
+                        .queue_terms(Domain::SelectionProof, ctx, st, key_base, batch)
+                })
                 .map_err(|error| ContestError::SelectionProof {
                     option: o as u32,
                     error,
@@ -374,46 +383,21 @@ impl EncryptedContest {
         binding: &ContestBinding<'_>,
         limits: &ContestLimits,
     ) -> Result<(), ContestError> {
-        limits.check()?;
-        if self.selections.len() != limits.options as usize {
-            return Err(ContestError::WrongOptionCount {
-                expected: limits.options as usize,
-                found: self.selections.len(),
-            });
-        }
+        limits.check_options(self.selections.len())?;
         for (o, sel) in self.selections.iter().enumerate() {
-            let binding_bytes = binding.selection_binding(o as u32);
-            let ctx = ProofContext {
-                election_hash: binding.election_hash,
-                binding: &binding_bytes,
-            };
-            let st = RangeStatement {
-                key,
-                ciphertexts: core::slice::from_ref(&sel.ciphertext),
-                min: 0,
-                max: 1,
-            };
-            sel.proof
-                .verify(Domain::SelectionProof, &ctx, &st)
+            binding
+                .with_selection(key, o, &sel.ciphertext, |ctx, st| {
+                    sel.proof.verify(Domain::SelectionProof, ctx, st)
+                })
                 .map_err(|error| ContestError::SelectionProof {
                     option: o as u32,
                     error,
                 })?;
         }
-        let ciphertexts = self.ciphertexts();
-        let sum_binding = binding.sum_binding();
-        let ctx = ProofContext {
-            election_hash: binding.election_hash,
-            binding: &sum_binding,
-        };
-        let st = RangeStatement {
-            key,
-            ciphertexts: &ciphertexts,
-            min: limits.min_selections,
-            max: limits.max_selections,
-        };
-        self.sum_proof
-            .verify(Domain::SumProof, &ctx, &st)
+        binding
+            .with_sum(key, &self.ciphertexts(), limits, |ctx, st| {
+                self.sum_proof.verify(Domain::SumProof, ctx, st)
+            })
             .map_err(ContestError::SumProof)
     }
 }
