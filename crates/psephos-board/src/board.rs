@@ -22,16 +22,15 @@ use psephos_crypto::group::Element;
 use psephos_crypto::threshold::{self, DecryptionShare};
 use psephos_record::ballot::tracking_code_of;
 use psephos_record::entry::{
-    entry_bytes, format_line, AcceptanceEntry, BallotEntry, CloseEntry, DecryptionEntry, HexKey,
-    OpenEntry, OptionResult, QuestionResult, ResultEntry, RollEntry, SharesEntry, TallyEntry,
-    Turnout, ROLL_CHUNK,
+    entry_bytes, format_line, AcceptanceEntry, CloseEntry, DecryptionEntry, HexKey, OpenEntry,
+    OptionResult, QuestionResult, ResultEntry, RollEntry, SharesEntry, TallyEntry, Turnout,
+    ROLL_CHUNK,
 };
 use psephos_record::hash::{self, Hash, GENESIS_PREV};
-use psephos_record::merkle::leaf_hash;
+use psephos_record::merkle::{leaf_hash, RootAccumulator};
 use psephos_record::record::RollLine;
 use psephos_record::{
-    Ballot, BallotError, ChallengedBallot, Checkpoint, Entry, Manifest, Phase, Receipt,
-    RevotePolicy,
+    Ballot, ChallengedBallot, Checkpoint, Entry, Manifest, Phase, Receipt, RevotePolicy,
 };
 use rand_core::{OsRng, RngCore};
 use serde::{Deserialize, Serialize};
@@ -40,9 +39,10 @@ use zeroize::Zeroizing;
 
 use crate::error::{ApiError, BoardError};
 use crate::ratelimit::{CredentialLimiter, RateLimiter};
-use crate::state::{BallotRecord, State};
+use crate::state::{BallotRecord, Opened, State};
 use crate::store::{Store, StoredCheckpoint, StoredEntry};
-use crate::writer::LogWriter;
+use crate::verify::{map_ballot_error, BallotJob, BallotVerifier};
+use crate::writer::{Checkpointer, LogWriter};
 
 /// Meta key of the board's Ed25519 signing key (32-byte seed). Never logged or served.
 const META_SIGNING_KEY: &str = "board_signing_key";
@@ -193,14 +193,6 @@ pub async fn init_election(
     })
 }
 
-/// The head of the log after a commit, to be checkpointed.
-#[derive(Clone, Copy, Debug)]
-struct Head {
-    size: u64,
-    root: Hash,
-    last_hash: Hash,
-}
-
 /// Ballot ids and credentials being processed, not yet committed.
 #[derive(Default)]
 struct Pending {
@@ -224,7 +216,8 @@ struct Inner {
     checkpointed: watch::Receiver<u64>,
     web_dir: Option<PathBuf>,
     limiter: Option<RateLimiter>,
-    credential_limiter: Option<CredentialLimiter>,
+    /// Verifies ballots in batches across requests (and applies the per-credential limit).
+    verifier: BallotVerifier,
 }
 
 /// A running board. Cheap to clone.
@@ -358,50 +351,63 @@ async fn load_checkpoints(
     Ok(())
 }
 
-/// Signs and stores checkpoints for new heads, in order; publishes the covered size.
-async fn checkpoint_task(
-    store: Store,
-    state: Arc<RwLock<State>>,
+/// Signs the checkpoint of each batch of the log writer, stored in the batch's transaction
+/// (RFC 9162 §2.1.1 roots over the entry hashes, chained by `prev`, docs/spec.md §6); once
+/// the batch is committed, adds it to the state and publishes the size it covers, which
+/// releases the receipts of the batch's ballots.
+struct BoardCheckpointer {
     key: SigningKey,
-    mut heads: watch::Receiver<Option<Head>>,
+    base: Hash,
+    /// The Merkle frontier of the committed log.
+    acc: RootAccumulator,
+    last: Option<Checkpoint>,
+    prepared: Option<(RootAccumulator, Checkpoint)>,
+    state: Arc<RwLock<State>>,
     covered: watch::Sender<u64>,
-) {
-    while heads.changed().await.is_ok() {
-        let Some(head) = *heads.borrow_and_update() else {
-            continue;
-        };
-        if head.size <= *covered.borrow() {
-            continue;
+}
+
+impl Checkpointer for BoardCheckpointer {
+    fn prepare(&mut self, entries: &[StoredEntry]) -> Option<StoredCheckpoint> {
+        let last_hash = entries.last()?.entry_hash;
+        let mut acc = self.acc.clone();
+        for e in entries {
+            acc.append(leaf_hash(&e.entry_hash));
         }
-        let (base, previous) = {
-            let st = read_lock(&state);
-            (st.base_hash, st.checkpoints.last().cloned())
-        };
         let cp = Checkpoint::sign(
-            &key,
-            &base,
-            head.size,
-            head.root,
-            head.last_hash,
-            previous.as_ref(),
+            &self.key,
+            &self.base,
+            acc.size(),
+            acc.root(),
+            last_hash,
+            self.last.as_ref(),
         );
         let body = match serde_json::to_vec(&cp) {
             Ok(b) => b,
             Err(e) => {
                 tracing::error!(error = %e, "cannot serialise a checkpoint");
-                continue;
+                return None;
             }
         };
         let stored = StoredCheckpoint {
-            tree_size: head.size,
+            tree_size: acc.size(),
             body,
         };
-        if let Err(e) = store.append_checkpoint(&stored).await {
-            tracing::error!(error = %e, tree_size = head.size, "cannot store a checkpoint");
-            continue;
+        self.prepared = Some((acc, cp));
+        Some(stored)
+    }
+
+    fn finish(&mut self, committed: bool) {
+        let Some((acc, cp)) = self.prepared.take() else {
+            return;
+        };
+        if !committed {
+            return;
         }
-        write_lock(&state).checkpoints.push(cp);
-        let _ = covered.send(head.size);
+        let size = acc.size();
+        self.acc = acc;
+        self.last = Some(cp.clone());
+        write_lock(&self.state).checkpoints.push(cp);
+        let _ = self.covered.send(size);
     }
 }
 
@@ -461,11 +467,23 @@ impl Board {
             "board log replayed"
         );
 
+        let mut acc = RootAccumulator::new();
+        for i in 0..size {
+            if let Some(leaf) = st.tree.leaf(i) {
+                acc.append(leaf);
+            }
+        }
+        if st.tree.root(size).ok() != Some(acc.root()) {
+            return Err(BoardError::Internal(
+                "the Merkle frontier disagrees with the replayed tree".into(),
+            ));
+        }
+        let checkpoints_tail = st.checkpoints.last().cloned();
+        let base = st.base_hash;
         let state = Arc::new(RwLock::new(st));
-        let (head_tx, head_rx) = watch::channel(None);
         let (covered_tx, covered_rx) = watch::channel(size);
         let hook_state = state.clone();
-        let writer = LogWriter::spawn_with_hook(
+        let writer = LogWriter::spawn_with_checkpoints(
             store.clone(),
             size,
             last,
@@ -479,23 +497,17 @@ impl Board {
                         tracing::error!(seq = e.seq, why = %why, "committed entry not applicable");
                     }
                 }
-                let size = st.log_size();
-                if let Ok(root) = st.tree.root(size) {
-                    let _ = head_tx.send(Some(Head {
-                        size,
-                        root,
-                        last_hash: st.last_hash(),
-                    }));
-                }
+            }),
+            Box::new(BoardCheckpointer {
+                key: key.clone(),
+                base,
+                acc,
+                last: checkpoints_tail,
+                prepared: None,
+                state: state.clone(),
+                covered: covered_tx,
             }),
         );
-        tokio::spawn(checkpoint_task(
-            store.clone(),
-            state.clone(),
-            key.clone(),
-            head_rx,
-            covered_tx,
-        ));
         Ok(Board {
             inner: Arc::new(Inner {
                 store,
@@ -509,7 +521,7 @@ impl Board {
                 checkpointed: covered_rx,
                 web_dir: config.web_dir.or_else(default_web_dir),
                 limiter: RateLimiter::from_env(),
-                credential_limiter: CredentialLimiter::from_env(),
+                verifier: BallotVerifier::start(CredentialLimiter::from_env()),
             }),
         })
     }
@@ -1192,15 +1204,6 @@ async fn reserve_or_wait<'a>(
     ))
 }
 
-fn map_ballot_error(e: BallotError) -> ApiError {
-    match e {
-        BallotError::BadSignature => ApiError::BadSignature,
-        BallotError::WrongContestCount { .. } => ApiError::Malformed(e.to_string()),
-        BallotError::ChallengeMismatch => ApiError::ChallengeMismatch,
-        other => ApiError::BadProof(other.to_string()),
-    }
-}
-
 /// Waits until a stored checkpoint covers `seq`, then builds the (deterministic) receipt:
 /// the first stored checkpoint covering the entry, and the inclusion proof in it.
 async fn receipt_for(board: &Board, id: [u8; 16], rec: &BallotRecord) -> Result<Receipt, ApiError> {
@@ -1240,64 +1243,65 @@ async fn receipt_for(board: &Board, id: [u8; 16], rec: &BallotRecord) -> Result<
     ))
 }
 
-/// [`Ballot::verify`] with the per-credential rate limit between the signature check and the
-/// proofs: only posts signed by the credential's holder count against its limit (anyone can
-/// copy a credential from the roll, nobody else can sign with it), and a holder flooding the
-/// board with revotes is stopped before the costly proofs.
-fn verify_ballot(
-    ballot: &Ballot,
-    manifest: &Manifest,
-    election_hash: &Hash,
-    key: &Element,
-    limiter: Option<&CredentialLimiter>,
-) -> Result<(), ApiError> {
-    ballot
-        .verify_signature(&ballot.hash(election_hash))
-        .map_err(map_ballot_error)?;
-    if let Some(limiter) = limiter {
-        if !limiter.allow(&ballot.credential) {
-            return Err(ApiError::RateLimited);
-        }
+/// A posted ballot parsed (every point decoded) and, once the election is open, hashed and
+/// written as its log entry: all the per-request CPU work but the proofs, in one trip to the
+/// rayon pool.
+struct ParsedBallot {
+    ballot: Ballot,
+    /// `(ballot hash, entry body)` when the election has a hash (it is open or was).
+    entry: Option<(Hash, Vec<u8>)>,
+}
+
+fn parse_ballot(body: Body, opened: Option<&Opened>) -> Result<ParsedBallot, ApiError> {
+    let ballot: Ballot = parse(body)?;
+    let entry = opened.map(|o| {
+        let hash = ballot.hash(&o.election_hash);
+        let body = entry_bytes_of_ballot(&ballot, &hash);
+        (hash, body)
+    });
+    Ok(ParsedBallot { ballot, entry })
+}
+
+/// The log entry of a ballot whose hash is `hash`.
+fn entry_bytes_of_ballot(ballot: &Ballot, hash: &Hash) -> Vec<u8> {
+    #[derive(Serialize)]
+    struct BallotEntryRef<'a> {
+        ballot: &'a Ballot,
+        tracking_code: String,
     }
-    let mut batch = psephos_crypto::batch::BatchVerifier::new();
-    let key_base = batch.shared_base(*key.point());
-    ballot
-        .queue_proofs(manifest, election_hash, key, key_base, &mut batch)
-        .map_err(map_ballot_error)?;
-    if batch.verify() {
-        Ok(())
-    } else {
-        // Locate the failing proof for a precise error.
-        ballot
-            .verify_proofs(manifest, election_hash, key)
-            .map_err(map_ballot_error)?;
-        Err(map_ballot_error(BallotError::BadProofs))
+    #[derive(Serialize)]
+    struct EntryRef<'a> {
+        ballot: BallotEntryRef<'a>,
     }
+    // Same bytes as entry_bytes(&Entry::Ballot(..)) without cloning the ballot (a test checks).
+    serde_json::to_vec(&EntryRef {
+        ballot: BallotEntryRef {
+            ballot,
+            tracking_code: tracking_code_of(hash),
+        },
+    })
+    .unwrap_or_default()
 }
 
 async fn post_ballot(
     AxState(board): AxState<Board>,
     body: Body,
 ) -> Result<Json<Receipt>, ApiError> {
+    let seen = board.state().opened.clone();
     // Parsing decodes (decompresses) every point: CPU work, off the runtime.
-    let ballot: Ballot = cpu(move || parse(body)).await??;
-    // A retry of a ballot already recorded gets its receipt, whatever the phase now.
-    let recorded = {
-        let st = board.state();
-        match (st.ballots.get(&ballot.ballot_id), &st.opened) {
-            (Some(rec), Some(opened)) if !rec.challenged => {
-                let code = tracking_code_of(&ballot.hash(&opened.election_hash));
-                let body = entry_bytes(&Entry::Ballot(BallotEntry {
-                    ballot: ballot.clone(),
-                    tracking_code: code,
-                }));
-                (rec.body_digest == *blake3::hash(&body).as_bytes()).then(|| rec.clone())
-            }
-            _ => None,
-        }
+    let parsed = {
+        let seen = seen.clone();
+        cpu(move || parse_ballot(body, seen.as_deref())).await??
     };
-    if let Some(rec) = recorded {
-        return receipt_for(&board, ballot.ballot_id, &rec).await.map(Json);
+    let ParsedBallot { ballot, entry } = parsed;
+    // A retry of a ballot already recorded gets its receipt, whatever the phase now.
+    if let Some((_, body)) = &entry {
+        let recorded = board.state().ballots.get(&ballot.ballot_id).cloned();
+        if let Some(rec) = recorded {
+            if !rec.challenged && rec.body_digest == *blake3::hash(body).as_bytes() {
+                return receipt_for(&board, ballot.ballot_id, &rec).await.map(Json);
+            }
+        }
     }
     let _gate = board.inner.gate.read().await;
     let (manifest, opened) = {
@@ -1312,14 +1316,15 @@ async fn post_ballot(
             .ok_or_else(|| ApiError::Internal("open without keys".into()))?;
         (st.manifest.clone(), opened)
     };
+    let (hash, body) = match (entry, seen) {
+        (Some(e), Some(seen)) if Arc::ptr_eq(&seen, &opened) => e,
+        _ => {
+            let hash = ballot.hash(&opened.election_hash);
+            (hash, entry_bytes_of_ballot(&ballot, &hash))
+        }
+    };
     let id = ballot.ballot_id;
     let credential = ballot.credential;
-    let tracking_code = tracking_code_of(&ballot.hash(&opened.election_hash));
-    let entry = Entry::Ballot(BallotEntry {
-        ballot,
-        tracking_code,
-    });
-    let body = entry_bytes(&entry);
     let digest = *blake3::hash(&body).as_bytes();
     let reject = manifest.revote_policy == RevotePolicy::Reject;
     let (existing, reservation) = reserve_or_wait(&board, id, credential, &digest, reject).await?;
@@ -1329,23 +1334,16 @@ async fn post_ballot(
         }
         return receipt_for(&board, id, &rec).await.map(Json);
     }
-    let Entry::Ballot(be) = entry else {
-        return Err(ApiError::Internal("not a ballot".into()));
-    };
-    let limiter = board.inner.credential_limiter.clone();
-    let (be, verdict) = cpu(move || {
-        let r = verify_ballot(
-            &be.ballot,
-            &manifest,
-            &opened.election_hash,
-            opened.key.element(),
-            limiter.as_ref(),
-        );
-        (be, r)
-    })
-    .await?;
-    verdict?;
-    drop(be);
+    board
+        .inner
+        .verifier
+        .verify(BallotJob {
+            ballot,
+            hash,
+            manifest,
+            opened,
+        })
+        .await?;
     let (seq, _) = board.inner.writer.append(body).await?;
     drop(reservation);
     let rec = board
@@ -2008,4 +2006,54 @@ async fn admin_result(
     let (seq, _) = append(&board, &Entry::Result(result.clone())).await?;
     tracing::info!(seq, "result published");
     Ok(Json(ResultAnswer { seq, result }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use psephos_crypto::group::FixedBase;
+    use psephos_crypto::nonce::BallotSeed;
+    use psephos_record::credential::generate_code;
+    use psephos_record::entry::BallotEntry;
+    use psephos_record::Credential;
+
+    /// The entry written without cloning the ballot is the entry `entry_bytes` writes.
+    #[test]
+    fn ballot_entry_bytes_match_the_record_encoding() {
+        let manifest = crate::bench::bench_manifest();
+        let he = [9u8; 32];
+        let key = FixedBase::new(Element::from_point(psephos_crypto::group::mul_g(
+            &curve25519_scalar(5),
+        )));
+        let cred = Credential::from_code(&[1u8; 32], &generate_code(&mut OsRng)).unwrap();
+        let choices: Vec<Vec<u64>> = manifest
+            .questions
+            .iter()
+            .map(|q| {
+                let mut v = vec![0; q.options.len()];
+                v[0] = 1;
+                v
+            })
+            .collect();
+        let ballot = Ballot::create(
+            &manifest,
+            &he,
+            &key,
+            &cred,
+            [3u8; 16],
+            &choices,
+            &BallotSeed::random(&mut OsRng),
+        )
+        .unwrap();
+        let hash = ballot.hash(&he);
+        let expected = entry_bytes(&Entry::Ballot(BallotEntry {
+            ballot: ballot.clone(),
+            tracking_code: tracking_code_of(&hash),
+        }));
+        assert_eq!(entry_bytes_of_ballot(&ballot, &hash), expected);
+    }
+
+    fn curve25519_scalar(x: u64) -> psephos_crypto::Scalar {
+        psephos_crypto::Scalar::from(x)
+    }
 }

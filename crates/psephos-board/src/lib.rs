@@ -16,6 +16,7 @@ pub mod ratelimit;
 mod state;
 pub mod store;
 mod time;
+mod verify;
 pub mod writer;
 
 pub use board::{

@@ -158,6 +158,61 @@ macro_rules! on_pool {
 /// index look-up, not a scan).
 const NEXT_SEQ_SQL: &str = "SELECT COALESCE(MAX(seq) + 1, 0) FROM log_entries";
 
+/// The next checkpoint index and the tree size of the last stored checkpoint.
+const LAST_CHECKPOINT_SQL: &str = "SELECT COALESCE(MAX(idx) + 1, 0), \
+     COALESCE((SELECT tree_size FROM checkpoints ORDER BY idx DESC LIMIT 1), 0) \
+     FROM checkpoints";
+
+/// Checks that `cp` may follow the last stored checkpoint (`last_size`, `next_idx`) in a log
+/// of `log_len` entries.
+fn check_checkpoint(
+    cp: &StoredCheckpoint,
+    next_idx: i64,
+    last_size: i64,
+    log_len: i64,
+) -> Result<(), StoreError> {
+    let log_len = from_i64("log length", log_len)?;
+    if cp.tree_size > log_len {
+        return Err(StoreError::CheckpointBeyondLog {
+            tree_size: cp.tree_size,
+            log_len,
+        });
+    }
+    let last = from_i64("tree size", last_size)?;
+    if next_idx > 0 && cp.tree_size < last {
+        return Err(StoreError::CheckpointOutOfOrder {
+            last,
+            got: cp.tree_size,
+        });
+    }
+    Ok(())
+}
+
+/// Inserts the checkpoint `$cp` after the stored ones, inside the open transaction `$tx`
+/// (SQLite or PostgreSQL: the statements are the same), after [`check_checkpoint`].
+macro_rules! insert_checkpoint {
+    ($tx:ident, $cp:expr) => {{
+        let cp: &StoredCheckpoint = $cp;
+        let tree_size = to_i64("tree size", cp.tree_size)?;
+        let (next_idx, last_size): (i64, i64) = sqlx::query_as(LAST_CHECKPOINT_SQL)
+            .fetch_one(&mut *$tx)
+            .await
+            .map_err(db("reading the last checkpoint"))?;
+        let log_len: i64 = sqlx::query_scalar(NEXT_SEQ_SQL)
+            .fetch_one(&mut *$tx)
+            .await
+            .map_err(db("reading the log length"))?;
+        check_checkpoint(cp, next_idx, last_size, log_len)?;
+        sqlx::query("INSERT INTO checkpoints (idx, tree_size, body) VALUES ($1, $2, $3)")
+            .bind(next_idx)
+            .bind(tree_size)
+            .bind(&cp.body[..])
+            .execute(&mut *$tx)
+            .await
+            .map_err(db("inserting a checkpoint"))?;
+    }};
+}
+
 /// The board's durable log storage: an SQLite or PostgreSQL connection pool.
 ///
 /// Cloning is cheap (pools are reference counted).
@@ -235,6 +290,17 @@ impl Store {
     /// returned and nothing is stored. Two concurrent appenders of the same
     /// seq cannot both succeed (primary key). An empty slice is a no-op.
     pub async fn append(&self, entries: &[StoredEntry]) -> Result<(), StoreError> {
+        self.append_with_checkpoint(entries, None).await
+    }
+
+    /// [`Store::append`], and in the same transaction (so that both or neither are stored)
+    /// the checkpoint `checkpoint`, which [`Store::append_checkpoint`]'s rules apply to with
+    /// the log as it is after `entries`.
+    pub async fn append_with_checkpoint(
+        &self,
+        entries: &[StoredEntry],
+        checkpoint: Option<&StoredCheckpoint>,
+    ) -> Result<(), StoreError> {
         let Some(first) = entries.first() else {
             return Ok(());
         };
@@ -288,6 +354,9 @@ impl Store {
                     .await
                     .map_err(db("inserting a log entry"))?;
                 }
+                if let Some(cp) = checkpoint {
+                    insert_checkpoint!(tx, cp);
+                }
                 tx.commit()
                     .await
                     .map_err(db("committing the append transaction"))?;
@@ -319,6 +388,9 @@ impl Store {
                 .execute(&mut *tx)
                 .await
                 .map_err(db("inserting log entries"))?;
+                if let Some(cp) = checkpoint {
+                    insert_checkpoint!(tx, cp);
+                }
                 tx.commit()
                     .await
                     .map_err(db("committing the append transaction"))?;
@@ -398,64 +470,22 @@ impl Store {
     /// ([`StoreError::CheckpointOutOfOrder`]) and at most the number of
     /// stored entries ([`StoreError::CheckpointBeyondLog`]).
     pub async fn append_checkpoint(&self, cp: &StoredCheckpoint) -> Result<(), StoreError> {
-        let tree_size = to_i64("tree size", cp.tree_size)?;
-        const LAST_SQL: &str = "SELECT COALESCE(MAX(idx) + 1, 0), \
-             COALESCE((SELECT tree_size FROM checkpoints ORDER BY idx DESC LIMIT 1), 0) \
-             FROM checkpoints";
-        const INSERT_SQL: &str =
-            "INSERT INTO checkpoints (idx, tree_size, body) VALUES ($1, $2, $3)";
-        let check = |next_idx: i64, last_size: i64, log_len: i64| -> Result<(), StoreError> {
-            let log_len = from_i64("log length", log_len)?;
-            if cp.tree_size > log_len {
-                return Err(StoreError::CheckpointBeyondLog {
-                    tree_size: cp.tree_size,
-                    log_len,
-                });
-            }
-            let last = from_i64("tree size", last_size)?;
-            if next_idx > 0 && cp.tree_size < last {
-                return Err(StoreError::CheckpointOutOfOrder {
-                    last,
-                    got: cp.tree_size,
-                });
-            }
-            Ok(())
-        };
-        macro_rules! body {
-            ($tx:ident) => {{
-                let (next_idx, last_size): (i64, i64) = sqlx::query_as(LAST_SQL)
-                    .fetch_one(&mut *$tx)
-                    .await
-                    .map_err(db("reading the last checkpoint"))?;
-                let log_len: i64 = sqlx::query_scalar(NEXT_SEQ_SQL)
-                    .fetch_one(&mut *$tx)
-                    .await
-                    .map_err(db("reading the log length"))?;
-                check(next_idx, last_size, log_len)?;
-                sqlx::query(INSERT_SQL)
-                    .bind(next_idx)
-                    .bind(tree_size)
-                    .bind(&cp.body[..])
-                    .execute(&mut *$tx)
-                    .await
-                    .map_err(db("inserting a checkpoint"))?;
-                $tx.commit().await.map_err(db("committing a checkpoint"))?;
-            }};
-        }
         match self {
             Store::Sqlite(pool) => {
                 let mut tx = pool
                     .begin_with("BEGIN IMMEDIATE")
                     .await
                     .map_err(db("starting the checkpoint transaction"))?;
-                body!(tx);
+                insert_checkpoint!(tx, cp);
+                tx.commit().await.map_err(db("committing a checkpoint"))?;
             }
             Store::Postgres(pool) => {
                 let mut tx = pool
                     .begin()
                     .await
                     .map_err(db("starting the checkpoint transaction"))?;
-                body!(tx);
+                insert_checkpoint!(tx, cp);
+                tx.commit().await.map_err(db("committing a checkpoint"))?;
             }
         }
         Ok(())
@@ -919,6 +949,46 @@ mod tests {
             .await
             .expect("append after reopen");
         assert_eq!(store.len().await.expect("len"), 6);
+        store.close().await;
+    }
+
+    both_backends!(entries_and_their_checkpoint_commit_together);
+    async fn entries_and_their_checkpoint_commit_together(f: &Fixture) {
+        let store = f.open().await;
+        let first: Vec<StoredEntry> = (0..3).map(entry).collect();
+        let cp3 = StoredCheckpoint {
+            tree_size: 3,
+            body: b"at 3".to_vec(),
+        };
+        store
+            .append_with_checkpoint(&first, Some(&cp3))
+            .await
+            .expect("append with checkpoint");
+        // A checkpoint the rules refuse (beyond the log even after the batch) takes the batch
+        // down with it: neither is stored.
+        let next: Vec<StoredEntry> = (3..5).map(entry).collect();
+        let err = store
+            .append_with_checkpoint(
+                &next,
+                Some(&StoredCheckpoint {
+                    tree_size: 6,
+                    body: b"at 6".to_vec(),
+                }),
+            )
+            .await
+            .expect_err("checkpoint beyond the log");
+        assert!(
+            matches!(
+                err,
+                StoreError::CheckpointBeyondLog {
+                    tree_size: 6,
+                    log_len: 5
+                }
+            ),
+            "{err}"
+        );
+        assert_eq!(store.len().await.expect("len"), 3);
+        assert_eq!(store.checkpoints().await.expect("checkpoints"), vec![cp3]);
         store.close().await;
     }
 

@@ -41,7 +41,7 @@ use std::sync::Arc;
 
 use tokio::sync::{broadcast, mpsc, oneshot};
 
-use crate::store::{Store, StoreError, StoredEntry};
+use crate::store::{Store, StoreError, StoredCheckpoint, StoredEntry};
 
 /// Hash chaining function: `hash_fn(seq, prev_hash, body)` is the entry hash
 /// of the entry at `seq` with canonical bytes `body`, following the entry
@@ -51,6 +51,18 @@ pub type HashFn = fn(seq: u64, prev_hash: &[u8; 32], body: &[u8]) -> [u8; 32];
 /// Hook run on the writer task with each durably committed batch, in seq
 /// order, before the batch's appends are answered (see the module docs).
 pub type CommitHook = Box<dyn FnMut(&[StoredEntry]) + Send + 'static>;
+
+/// Signs, for each batch, the checkpoint that is committed in the batch's own transaction: a
+/// log and the checkpoint covering it are then stored together or not at all, with one
+/// durable commit instead of two.
+pub trait Checkpointer: Send + 'static {
+    /// Called before `entries` are committed: the checkpoint of the log as it will be after
+    /// them, or `None` to commit them without one.
+    fn prepare(&mut self, entries: &[StoredEntry]) -> Option<StoredCheckpoint>;
+    /// Called after the commit of the batch last prepared (after the commit hook, before any
+    /// append is answered), with whether it was stored.
+    fn finish(&mut self, committed: bool);
+}
 
 /// Capacity of the broadcast channel of committed entries.
 pub const BROADCAST_CAPACITY: usize = 4096;
@@ -116,7 +128,7 @@ impl LogWriter {
         hash_fn: HashFn,
         max_batch: usize,
     ) -> LogWriter {
-        Self::spawn_inner(store, next_seq, prev_hash, hash_fn, max_batch, None)
+        Self::spawn_inner(store, next_seq, prev_hash, hash_fn, max_batch, None, None)
     }
 
     /// Like [`LogWriter::spawn`], with a hook run on every committed batch
@@ -136,6 +148,29 @@ impl LogWriter {
             hash_fn,
             max_batch,
             Some(on_commit),
+            None,
+        )
+    }
+
+    /// Like [`LogWriter::spawn_with_hook`], and every batch is committed together with the
+    /// checkpoint that `checkpointer` signs for it.
+    pub fn spawn_with_checkpoints(
+        store: Store,
+        next_seq: u64,
+        prev_hash: [u8; 32],
+        hash_fn: HashFn,
+        max_batch: usize,
+        on_commit: CommitHook,
+        checkpointer: Box<dyn Checkpointer>,
+    ) -> LogWriter {
+        Self::spawn_inner(
+            store,
+            next_seq,
+            prev_hash,
+            hash_fn,
+            max_batch,
+            Some(on_commit),
+            Some(checkpointer),
         )
     }
 
@@ -146,6 +181,7 @@ impl LogWriter {
         hash_fn: HashFn,
         max_batch: usize,
         on_commit: Option<CommitHook>,
+        checkpointer: Option<Box<dyn Checkpointer>>,
     ) -> LogWriter {
         let max_batch = max_batch.max(1);
         // Enough queue for a few batches; beyond that appenders wait.
@@ -166,6 +202,7 @@ impl LogWriter {
             events.clone(),
             commits.clone(),
             on_commit,
+            checkpointer,
         ));
         LogWriter {
             queue,
@@ -211,6 +248,7 @@ async fn run(
     events: broadcast::Sender<Arc<StoredEntry>>,
     commits: Arc<AtomicU64>,
     mut on_commit: Option<CommitHook>,
+    mut checkpointer: Option<Box<dyn Checkpointer>>,
 ) {
     let mut batch: Vec<Request> = Vec::with_capacity(max_batch);
     // `recv_many` waits for at least one request, then takes whatever else
@@ -261,13 +299,20 @@ async fn run(
             seq = seq.wrapping_add(1);
         }
 
-        match store.append(&entries).await {
+        let checkpoint = checkpointer.as_mut().and_then(|c| c.prepare(&entries));
+        let stored = store
+            .append_with_checkpoint(&entries, checkpoint.as_ref())
+            .await;
+        match stored {
             Ok(()) => {
                 commits.fetch_add(1, Ordering::Relaxed);
                 tail.next_seq = seq;
                 tail.prev_hash = prev;
                 if let Some(hook) = on_commit.as_mut() {
                     hook(&entries);
+                }
+                if let Some(c) = checkpointer.as_mut() {
+                    c.finish(true);
                 }
                 for (entry, reply) in entries.into_iter().zip(replies) {
                     let answer = (entry.seq, entry.entry_hash);
@@ -285,6 +330,9 @@ async fn run(
                     "log group commit failed"
                 );
                 tail.health = Health::Unsure;
+                if let Some(c) = checkpointer.as_mut() {
+                    c.finish(false);
+                }
                 let cause = Arc::new(e);
                 for reply in replies {
                     let _ = reply.send(Err(StoreError::BatchFailed(cause.clone())));

@@ -316,3 +316,63 @@ async fn tokens_are_checked_and_never_logged() {
     }
     s.done().await;
 }
+
+/// Ballots posted at once are verified in shared batches (one multiscalar and one Ed25519
+/// batch for many requests). Bad ballots mixed among good ones, all in flight together: each
+/// bad one gets its own code, every good one is accepted, and only the good ones are logged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_ballot_in_a_shared_batch_fails_alone() {
+    let s = setup(48).await;
+    let mut posts = Vec::new();
+    let mut expected = Vec::new();
+    for (i, cred) in s.creds.iter().enumerate() {
+        let mut b = s.el.ballot(cred, &s.el.choices(i));
+        let code = match i % 8 {
+            // A proof's response changed (and the ballot re-signed): the proofs fail.
+            3 => {
+                let branch = &mut b.contests[0].selections[0].proof.branches[0];
+                branch.response =
+                    psephos_crypto::group::ScalarValue(branch.response.0 + branch.response.0);
+                b.signature = cred.sign(&b.hash(&s.el.election_hash));
+                "bad_proof"
+            }
+            // The signature of another ballot hash.
+            6 => {
+                b.signature = cred.sign(&[7u8; 32]);
+                "bad_signature"
+            }
+            _ => "",
+        };
+        expected.push(code);
+        posts.push(b);
+    }
+    let answers = futures_join(&s.api, &posts).await;
+    for (i, ((status, v), code)) in answers.iter().zip(&expected).enumerate() {
+        if code.is_empty() {
+            assert_eq!(*status, StatusCode::OK, "ballot {i}: {v}");
+        } else {
+            assert_eq!(v["error"], *code, "ballot {i}: {v}");
+            assert_eq!(*status, StatusCode::BAD_REQUEST, "ballot {i}: {v}");
+        }
+    }
+    let good = expected.iter().filter(|c| c.is_empty()).count();
+    assert_eq!(s.ballots_in_log().await, good);
+    s.done().await;
+}
+
+/// Posts every ballot at the same time and returns the answers in order.
+async fn futures_join(api: &Api, ballots: &[Ballot]) -> Vec<(StatusCode, Value)> {
+    let tasks: Vec<_> = ballots
+        .iter()
+        .map(|b| {
+            let api = api.clone();
+            let body = to_json(b);
+            tokio::spawn(async move { api.post("/api/ballots", None, &body).await })
+        })
+        .collect();
+    let mut out = Vec::new();
+    for t in tasks {
+        out.push(t.await.expect("post task"));
+    }
+    out
+}
