@@ -14,6 +14,9 @@ use psephos_cli::server::{self, RunningBoard};
 use psephos_cli::trustee::{self, CeremonyOptions};
 use psephos_cli::voter::{self, VoteError, VoteOutcome, VoterView};
 use psephos_e2e::TestStore;
+
+/// The passphrase the test boards' signing keys are sealed under.
+const BOARD_PASSPHRASE: &str = "e2e board passphrase";
 use psephos_record::Phase;
 
 const PASS: &str = "e2e passphrase";
@@ -56,9 +59,11 @@ async fn vote(board: &str, code: &str, choice: &str) -> Result<psephos_record::R
 async fn full_election(store: &TestStore) {
     let location = store.location();
     let work = tempfile::tempdir().expect("tempdir");
-    let init = server::init(&location, manifest()).await.expect("init");
+    let init = server::init(&location, manifest(), BOARD_PASSPHRASE)
+        .await
+        .expect("init");
     assert_eq!(init.trustee_tokens.len(), 3);
-    let board = RunningBoard::start(&location, "127.0.0.1:0", None)
+    let board = RunningBoard::start(&location, "127.0.0.1:0", None, BOARD_PASSPHRASE)
         .await
         .expect("board starts");
     let public = Client::new(&board.url).expect("client");
@@ -183,7 +188,7 @@ async fn full_election(store: &TestStore) {
     // Restart the board mid-election: nothing is lost.
     let before = public.election().await.expect("status");
     board.stop().await.expect("stop");
-    let board = RunningBoard::start(&location, "127.0.0.1:0", None)
+    let board = RunningBoard::start(&location, "127.0.0.1:0", None, BOARD_PASSPHRASE)
         .await
         .expect("restart");
     let public = Client::new(&board.url).expect("client");

@@ -59,6 +59,7 @@ use psephos_record::hash::Hash;
 use psephos_record::{Ballot, Credential, Manifest, Question, RevotePolicy};
 use rand_core::{OsRng, RngCore};
 use serde_json::{json, Value};
+use zeroize::Zeroizing;
 
 use crate::{init_election, Board, BoardConfig, ElectionStatus};
 
@@ -352,13 +353,16 @@ async fn start_local(
             (location, Some(dir), None, "sqlite".to_string())
         }
     };
-    let init = init_election(&location, bench_manifest())
+    // A throwaway board: its key is sealed under a random passphrase that lives only here.
+    let mut raw = Zeroizing::new([0u8; 16]);
+    OsRng.fill_bytes(&mut raw[..]);
+    let passphrase = Zeroizing::new(hex::encode(&raw[..]));
+    let init = init_election(&location, bench_manifest(), &passphrase)
         .await
         .map_err(setup("init"))?;
     let board = Board::open(BoardConfig {
-        location: location.clone(),
-        web_dir: None,
         max_batch: opts.max_batch,
+        ..BoardConfig::new(location.clone(), &passphrase)
     })
     .await
     .map_err(setup("opening the board"))?;

@@ -39,13 +39,23 @@ use zeroize::Zeroizing;
 
 use crate::error::{ApiError, BoardError};
 use crate::ratelimit::{CredentialLimiter, RateLimiter};
+use crate::sealed::{self, Sealed, UnsealError};
 use crate::state::{BallotRecord, Opened, State};
 use crate::store::{Store, StoredCheckpoint, StoredEntry};
 use crate::verify::{map_ballot_error, BallotJob, BallotVerifier};
 use crate::writer::{Checkpointer, LogWriter};
 
-/// Meta key of the board's Ed25519 signing key (32-byte seed). Never logged or served.
+/// Meta key of the board's Ed25519 signing key (32-byte seed) as stored before it was
+/// sealed: read only to seal it (and then deleted).
 const META_SIGNING_KEY: &str = "board_signing_key";
+/// Meta key of the board's Ed25519 signing key sealed under the operator's passphrase (the
+/// JSON of a [`Sealed`]). Never logged or served.
+const META_SEALED_SIGNING_KEY: &str = "board_signing_key_sealed";
+/// The environment variable the board programs read the passphrase of the board's signing
+/// key from.
+pub const BOARD_PASSPHRASE_ENV: &str = "PSEPHOS_BOARD_PASSPHRASE";
+/// The shortest passphrase accepted for the board's signing key.
+pub const MIN_PASSPHRASE_LEN: usize = 8;
 /// Meta key of BLAKE3(admin token).
 const META_ADMIN_TOKEN: &str = "admin_token_blake3";
 /// Meta key prefix of BLAKE3(trustee token), followed by the trustee index.
@@ -71,15 +81,18 @@ pub struct BoardConfig {
     pub web_dir: Option<PathBuf>,
     /// Most entries per group commit.
     pub max_batch: usize,
+    /// The passphrase the board's signing key is sealed under in the store.
+    pub passphrase: Zeroizing<String>,
 }
 
 impl BoardConfig {
-    /// A config with defaults for everything but the location.
-    pub fn new(location: impl Into<String>) -> Self {
+    /// A config with defaults for everything but the location and the passphrase.
+    pub fn new(location: impl Into<String>, passphrase: &str) -> Self {
         BoardConfig {
             location: location.into(),
             web_dir: None,
             max_batch: 256,
+            passphrase: Zeroizing::new(passphrase.to_string()),
         }
     }
 }
@@ -103,8 +116,88 @@ fn new_token() -> (String, Hash) {
     (hex::encode(&raw[..]), *blake3::hash(&raw[..]).as_bytes())
 }
 
+fn check_passphrase(passphrase: &str) -> Result<(), BoardError> {
+    if passphrase.chars().count() < MIN_PASSPHRASE_LEN {
+        return Err(BoardError::Passphrase(format!(
+            "the passphrase of the board's signing key needs at least {MIN_PASSPHRASE_LEN} \
+             characters (set {BOARD_PASSPHRASE_ENV})"
+        )));
+    }
+    Ok(())
+}
+
+/// What the sealed signing key is bound to: its purpose and its public key.
+fn signing_key_aad(public: &[u8; 32]) -> Vec<u8> {
+    let mut aad = b"psephos board signing key v1 ".to_vec();
+    aad.extend_from_slice(public);
+    aad
+}
+
+fn seal_signing_key(key: &SigningKey, passphrase: &str) -> Result<Vec<u8>, BoardError> {
+    let seed = Zeroizing::new(key.to_bytes());
+    let sealed = sealed::seal(
+        passphrase,
+        &seed[..],
+        &signing_key_aad(&key.verifying_key().to_bytes()),
+    )
+    .map_err(BoardError::Internal)?;
+    serde_json::to_vec(&sealed).map_err(|e| BoardError::Internal(e.to_string()))
+}
+
+/// The board's signing key, unsealed with `passphrase`. A key stored unsealed (by an older
+/// psephos) is sealed now and its clear copy deleted.
+async fn load_signing_key(
+    store: &Store,
+    board_key: &[u8; 32],
+    passphrase: &str,
+) -> Result<SigningKey, BoardError> {
+    let aad = signing_key_aad(board_key);
+    let key = match store.get_meta(META_SEALED_SIGNING_KEY).await? {
+        Some(bytes) => {
+            let sealed: Sealed = serde_json::from_slice(&bytes)
+                .map_err(|_| BoardError::Secret(META_SEALED_SIGNING_KEY.into()))?;
+            let seed = sealed::unseal(&sealed, passphrase, &aad).map_err(|e| match e {
+                UnsealError::Decrypt => BoardError::Passphrase(format!(
+                    "cannot unseal the board's signing key: wrong passphrase \
+                     ({BOARD_PASSPHRASE_ENV}) or damaged store"
+                )),
+                UnsealError::Format(_) => BoardError::Secret(META_SEALED_SIGNING_KEY.into()),
+            })?;
+            let seed = <[u8; 32]>::try_from(&seed[..])
+                .map(Zeroizing::new)
+                .map_err(|_| BoardError::Secret(META_SEALED_SIGNING_KEY.into()))?;
+            SigningKey::from_bytes(&seed)
+        }
+        None => {
+            let seed = store
+                .get_meta(META_SIGNING_KEY)
+                .await?
+                .and_then(|v| <[u8; 32]>::try_from(v.as_slice()).ok())
+                .map(Zeroizing::new)
+                .ok_or_else(|| BoardError::Secret(META_SEALED_SIGNING_KEY.into()))?;
+            let key = SigningKey::from_bytes(&seed);
+            check_passphrase(passphrase)?;
+            store
+                .put_meta(
+                    META_SEALED_SIGNING_KEY,
+                    &seal_signing_key(&key, passphrase)?,
+                )
+                .await?;
+            store.delete_meta(META_SIGNING_KEY).await?;
+            tracing::info!("the board's signing key was stored unsealed; it is sealed now");
+            key
+        }
+    };
+    if key.verifying_key().to_bytes() != *board_key {
+        return Err(BoardError::Secret(format!(
+            "{META_SEALED_SIGNING_KEY} (does not match the manifest's board key)"
+        )));
+    }
+    Ok(key)
+}
+
 /// Creates a new election in an empty store: generates the board's Ed25519 key (kept in the
-/// store's meta table; never logged), fills `manifest.board_key`, validates the manifest,
+/// store's meta table sealed under `passphrase`, see [`crate::sealed`]; never logged), fills `manifest.board_key`, validates the manifest,
 /// appends it as entry 0, creates the admin token and one token per trustee (random 32 bytes,
 /// shown once as hex; only their BLAKE3 hashes are stored). Fails if the store already holds
 /// an election.
@@ -115,7 +208,9 @@ fn new_token() -> (String, Hash) {
 pub async fn init_election(
     location: &str,
     mut manifest: Manifest,
+    passphrase: &str,
 ) -> Result<InitOutput, BoardError> {
+    check_passphrase(passphrase)?;
     let store = Store::open(location).await?;
     let entries = store.len().await?;
     if entries != 0 {
@@ -151,9 +246,8 @@ pub async fn init_election(
     }
     let base = hash::base_hash(&manifest_bytes);
 
-    store
-        .put_meta(META_SIGNING_KEY, &Zeroizing::new(key.to_bytes())[..])
-        .await?;
+    let sealed = seal_signing_key(&key, passphrase)?;
+    store.put_meta(META_SEALED_SIGNING_KEY, &sealed).await?;
     let (admin_token, admin_hash) = new_token();
     store.put_meta(META_ADMIN_TOKEN, &admin_hash).await?;
     let mut trustee_tokens = Vec::with_capacity(manifest.trustees as usize);
@@ -421,21 +515,10 @@ impl Board {
             store.close().await;
             return Err(BoardError::NotInitialized);
         }
-        let seed = store
-            .get_meta(META_SIGNING_KEY)
-            .await?
-            .and_then(|v| <[u8; 32]>::try_from(v.as_slice()).ok())
-            .map(Zeroizing::new)
-            .ok_or_else(|| BoardError::Secret(META_SIGNING_KEY.into()))?;
-        let key = SigningKey::from_bytes(&seed);
         let admin_token = load_hash(&store, META_ADMIN_TOKEN).await?;
 
         let mut st = replay(&store).await?;
-        if key.verifying_key().to_bytes() != st.manifest.board_key {
-            return Err(BoardError::Secret(format!(
-                "{META_SIGNING_KEY} (does not match the manifest's board key)"
-            )));
-        }
+        let key = load_signing_key(&store, &st.manifest.board_key, &config.passphrase).await?;
         let mut trustee_tokens = Vec::new();
         for i in 1..=st.manifest.trustees {
             trustee_tokens.push(load_hash(&store, &format!("{META_TRUSTEE_TOKEN}{i}")).await?);
@@ -2051,6 +2134,77 @@ mod tests {
             tracking_code: tracking_code_of(&hash),
         }));
         assert_eq!(entry_bytes_of_ballot(&ballot, &hash), expected);
+    }
+
+    const PASS: &str = "unit test passphrase";
+
+    async fn new_board_store() -> (tempfile::TempDir, String, InitOutput) {
+        let dir = tempfile::tempdir().unwrap();
+        let location = dir.path().join("board").display().to_string();
+        let init = init_election(&location, crate::bench::bench_manifest(), PASS)
+            .await
+            .unwrap();
+        (dir, location, init)
+    }
+
+    /// The signing key is stored sealed only, opens with its passphrase and with no other.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_signing_key_is_sealed_at_rest() {
+        let (_dir, location, init) = new_board_store().await;
+        let store = Store::open(&location).await.unwrap();
+        assert_eq!(store.get_meta(META_SIGNING_KEY).await.unwrap(), None);
+        let sealed = store
+            .get_meta(META_SEALED_SIGNING_KEY)
+            .await
+            .unwrap()
+            .unwrap();
+        let key = load_signing_key(&store, &init.board_key, PASS)
+            .await
+            .unwrap();
+        let seed_hex = hex::encode(key.to_bytes());
+        assert!(!String::from_utf8_lossy(&sealed).contains(&seed_hex));
+        let err = load_signing_key(&store, &init.board_key, "another passphrase")
+            .await
+            .expect_err("wrong passphrase");
+        assert!(matches!(err, BoardError::Passphrase(_)), "{err}");
+        store.close().await;
+        let err = Board::open(BoardConfig::new(location.clone(), "another passphrase"))
+            .await
+            .expect_err("wrong passphrase");
+        assert!(matches!(err, BoardError::Passphrase(_)), "{err}");
+        let board = Board::open(BoardConfig::new(location, PASS)).await.unwrap();
+        assert_eq!(board.inner.key.verifying_key().to_bytes(), init.board_key);
+        assert!(matches!(
+            init_election("unused", crate::bench::bench_manifest(), "short").await,
+            Err(BoardError::Passphrase(_))
+        ));
+    }
+
+    /// A store whose key was kept in the clear (by an older psephos) has it sealed at the
+    /// next start, and the clear copy deleted.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_clear_signing_key_is_sealed_at_start() {
+        let (_dir, location, init) = new_board_store().await;
+        let store = Store::open(&location).await.unwrap();
+        let key = load_signing_key(&store, &init.board_key, PASS)
+            .await
+            .unwrap();
+        store
+            .put_meta(META_SIGNING_KEY, &key.to_bytes())
+            .await
+            .unwrap();
+        store.delete_meta(META_SEALED_SIGNING_KEY).await.unwrap();
+        store.close().await;
+        let board = Board::open(BoardConfig::new(location.clone(), "a new passphrase"))
+            .await
+            .unwrap();
+        assert_eq!(board.inner.key.to_bytes(), key.to_bytes());
+        let store = &board.inner.store;
+        assert_eq!(store.get_meta(META_SIGNING_KEY).await.unwrap(), None);
+        let again = load_signing_key(store, &init.board_key, "a new passphrase")
+            .await
+            .unwrap();
+        assert_eq!(again.to_bytes(), key.to_bytes());
     }
 
     fn curve25519_scalar(x: u64) -> psephos_crypto::Scalar {

@@ -58,6 +58,9 @@ pub enum BoardError {
     /// A board secret (signing key, token hash) is missing or malformed in the meta table.
     #[error("corrupted store: board secret {0:?} is missing or malformed")]
     Secret(String),
+    /// The passphrase of the board's signing key is missing, too short or wrong.
+    #[error("{0}")]
+    Passphrase(String),
     /// Serving failed.
     #[error("server I/O: {0}")]
     Io(#[from] std::io::Error),

@@ -13,6 +13,7 @@ pub mod bench;
 mod board;
 pub mod error;
 pub mod ratelimit;
+pub mod sealed;
 mod state;
 pub mod store;
 mod time;
@@ -21,6 +22,6 @@ pub mod writer;
 
 pub use board::{
     init_election, serve, web_bundle_hash, Board, BoardConfig, ChallengeAnswer, ElectionStatus,
-    InitOutput, TrackingStatus, MAX_BALLOT_BODY,
+    InitOutput, TrackingStatus, BOARD_PASSPHRASE_ENV, MAX_BALLOT_BODY, MIN_PASSPHRASE_LEN,
 };
 pub use error::{ApiError, BoardError, ErrorBody};

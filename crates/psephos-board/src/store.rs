@@ -538,6 +538,17 @@ impl Store {
         Ok(())
     }
 
+    /// Deletes the value stored under `key` (nothing if there is none).
+    pub async fn delete_meta(&self, key: &str) -> Result<(), StoreError> {
+        on_pool!(self, pool => sqlx::query("DELETE FROM meta WHERE key = $1")
+            .bind(key)
+            .execute(pool)
+            .await
+            .map_err(db("deleting a meta value"))
+            .map(|_| ()))?;
+        Ok(())
+    }
+
     /// The value stored under `key`, if any.
     pub async fn get_meta(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         const SQL: &str = "SELECT value FROM meta WHERE key = $1";

@@ -24,7 +24,7 @@ use tokio::sync::oneshot;
 
 mod common;
 
-use common::{credentials, random_id, roll_body, to_json, Api, Place, Server};
+use common::{credentials, random_id, roll_body, to_json, Api, Place, Server, TEST_PASSPHRASE};
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures
@@ -272,11 +272,20 @@ async fn read_log(api: &Api) -> Vec<Entry> {
 
 async fn full_election(place: &Place) {
     let location = place.location();
-    let init = init_election(&location, manifest(RevotePolicy::LastCounts))
-        .await
-        .expect("init");
+    let init = init_election(
+        &location,
+        manifest(RevotePolicy::LastCounts),
+        TEST_PASSPHRASE,
+    )
+    .await
+    .expect("init");
     assert!(matches!(
-        init_election(&location, manifest(RevotePolicy::LastCounts)).await,
+        init_election(
+            &location,
+            manifest(RevotePolicy::LastCounts),
+            TEST_PASSPHRASE
+        )
+        .await,
         Err(BoardError::AlreadyInitialized { .. })
     ));
     let board_key = init.board_key;
@@ -778,7 +787,7 @@ async fn full_election_postgres() {
 async fn reject_policy_refuses_revotes() {
     let place = Place::sqlite();
     let location = place.location();
-    let init = init_election(&location, manifest(RevotePolicy::Reject))
+    let init = init_election(&location, manifest(RevotePolicy::Reject), TEST_PASSPHRASE)
         .await
         .expect("init");
     let server = Server::start(&location).await;
@@ -851,9 +860,13 @@ async fn sqlite_pool(location: &str) -> sqlx::SqlitePool {
 async fn corrupted_store_is_refused() {
     let place = Place::sqlite();
     let location = place.location();
-    let init = init_election(&location, manifest(RevotePolicy::LastCounts))
-        .await
-        .expect("init");
+    let init = init_election(
+        &location,
+        manifest(RevotePolicy::LastCounts),
+        TEST_PASSPHRASE,
+    )
+    .await
+    .expect("init");
     let server = Server::start(&location).await;
     let api = api(&server);
     let creds = credentials(&init.base_hash, 3);
@@ -871,7 +884,7 @@ async fn corrupted_store_is_refused() {
     .await;
     server.stop().await;
     // A clean reopen works.
-    Board::open(BoardConfig::new(location.clone()))
+    Board::open(BoardConfig::new(location.clone(), TEST_PASSPHRASE))
         .await
         .expect("clean reopen");
 
@@ -889,7 +902,7 @@ async fn corrupted_store_is_refused() {
         .execute(&pool)
         .await
         .expect("update");
-    let err = Board::open(BoardConfig::new(location.clone()))
+    let err = Board::open(BoardConfig::new(location.clone(), TEST_PASSPHRASE))
         .await
         .expect_err("corrupted");
     eprintln!("{err}");
@@ -909,7 +922,7 @@ async fn corrupted_store_is_refused() {
         .execute(&pool)
         .await
         .expect("delete");
-    let err = Board::open(BoardConfig::new(location.clone()))
+    let err = Board::open(BoardConfig::new(location.clone(), TEST_PASSPHRASE))
         .await
         .expect_err("truncated");
     eprintln!("{err}");
@@ -920,6 +933,7 @@ async fn corrupted_store_is_refused() {
     let empty = tempfile::tempdir().expect("tempdir");
     let err = Board::open(BoardConfig::new(
         empty.path().join("b").to_string_lossy().into_owned(),
+        TEST_PASSPHRASE,
     ))
     .await
     .expect_err("empty");
@@ -934,9 +948,13 @@ async fn corrupted_store_is_refused() {
 async fn serves_web_pages_and_hashes_the_bundle() {
     let place = Place::sqlite();
     let location = place.location();
-    let init = init_election(&location, manifest(RevotePolicy::LastCounts))
-        .await
-        .expect("init");
+    let init = init_election(
+        &location,
+        manifest(RevotePolicy::LastCounts),
+        TEST_PASSPHRASE,
+    )
+    .await
+    .expect("init");
     let web = tempfile::tempdir().expect("tempdir");
     std::fs::write(web.path().join("index.html"), "<p>vote</p>").expect("write");
     std::fs::write(web.path().join("board.html"), "<p>board</p>").expect("write");
@@ -944,9 +962,9 @@ async fn serves_web_pages_and_hashes_the_bundle() {
     std::fs::create_dir(web.path().join("pkg")).expect("mkdir");
     std::fs::write(web.path().join("pkg/app.js"), "x()").expect("write");
     let board = Board::open(BoardConfig {
-        location: location.clone(),
         web_dir: Some(web.path().to_path_buf()),
         max_batch: 16,
+        ..BoardConfig::new(location.clone(), TEST_PASSPHRASE)
     })
     .await
     .expect("open");

@@ -47,6 +47,7 @@ impl BoardProcess {
                 "--max-batch",
                 "32",
             ])
+            .env(psephos_board::BOARD_PASSPHRASE_ENV, TEST_PASSPHRASE)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -92,7 +93,7 @@ enum Outcome {
 
 async fn crash(place: &Place) {
     let location = place.location();
-    let init = init_election(&location, bench_manifest())
+    let init = init_election(&location, bench_manifest(), TEST_PASSPHRASE)
         .await
         .expect("init");
     let child = BoardProcess::start(&location);

@@ -31,7 +31,7 @@ struct Setup {
 async fn setup(voters: usize) -> Setup {
     let place = Place::sqlite();
     let location = place.location();
-    let init = init_election(&location, bench_manifest())
+    let init = init_election(&location, bench_manifest(), TEST_PASSPHRASE)
         .await
         .expect("init");
     let server = Server::start(&location).await;

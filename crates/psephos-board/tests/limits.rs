@@ -47,7 +47,7 @@ async fn rate_limits_per_address_and_per_credential() {
     set_env("off", None, "off");
     let place = Place::sqlite();
     let location = place.location();
-    let init = init_election(&location, bench_manifest())
+    let init = init_election(&location, bench_manifest(), TEST_PASSPHRASE)
         .await
         .expect("init");
     let server = Server::start(&location).await;

@@ -24,7 +24,9 @@ async fn soak(place: &Place) {
     let mut manifest = bench_manifest();
     manifest.trustees = 3;
     manifest.threshold = 2;
-    let init = init_election(&location, manifest).await.expect("init");
+    let init = init_election(&location, manifest, TEST_PASSPHRASE)
+        .await
+        .expect("init");
     let server = Server::start(&location).await;
     let api = Api::new(&server.url);
     let (shares, creds) = open_election(&api, &init, VOTERS).await;

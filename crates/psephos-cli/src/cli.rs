@@ -75,8 +75,9 @@ pub enum Command {
     #[command(
         long_about = "Serve the bulletin board over HTTP (after `psephos admin init`).\n\n\
         Voters, trustees and the administrator talk to this server; it keeps the append-only \
-        log in SQLite (--data DIR) or PostgreSQL (--database URL). Ctrl-C stops it; nothing \
-        is lost and it can be started again."
+        log in SQLite (--data DIR) or PostgreSQL (--database URL). The passphrase of the \
+        board's signing key (given at `admin init`) comes from PSEPHOS_BOARD_PASSPHRASE or is \
+        asked. Ctrl-C stops it; nothing is lost and it can be started again."
     )]
     Serve(ServeArgs),
     /// Combine the trustees' decryptions into the result (step 8).
@@ -164,6 +165,9 @@ pub enum AdminCommand {
     #[command(
         long_about = "Create the election (step 1): logs the manifest as entry 0, makes \
         the board's signing key and prints the admin token and one token per trustee, ONCE.\n\n\
+        The board's signing key is stored sealed (Argon2id + ChaCha20-Poly1305) under a \
+        passphrase read from PSEPHOS_BOARD_PASSPHRASE or asked twice; `psephos serve` needs \
+        the same passphrase.\n\n\
         The manifest is a TOML file: title, election_id, [[questions]] (title, options, \
         min_selections, max_selections), revote_policy (\"last_counts\" or \"reject\"), \
         opens_at/closes_at (RFC 3339, optional), trustees, threshold, max_tally.\n\n\
@@ -488,7 +492,8 @@ async fn admin_command(command: AdminCommand) -> anyhow::Result<ExitCode> {
                     );
                 }
             }
-            let out = server::init(&location, manifest).await?;
+            let passphrase = server::board_passphrase(true)?;
+            let out = server::init(&location, manifest, &passphrase).await?;
             println!(
                 "Election created. Base hash H_B: {}",
                 hex::encode(out.base_hash)
@@ -697,7 +702,9 @@ async fn vote_command(a: VoteArgs) -> anyhow::Result<ExitCode> {
 async fn serve_command(a: ServeArgs) -> anyhow::Result<ExitCode> {
     let location =
         server::location(a.data.as_deref(), a.database.as_deref()).map_err(anyhow::Error::msg)?;
-    let mut board = RunningBoard::start(&location, &a.listen, a.web_dir.clone()).await?;
+    let passphrase = server::board_passphrase(false)?;
+    let mut board =
+        RunningBoard::start(&location, &a.listen, a.web_dir.clone(), &passphrase).await?;
     println!("Board serving on {}/ (Ctrl-C to stop)", board.url);
     let stop = board.shutdown_handle();
     tokio::signal::ctrl_c().await?;

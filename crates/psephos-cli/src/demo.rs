@@ -24,7 +24,8 @@ use crate::server::{self, RunningBoard};
 use crate::trustee::{self, CeremonyOptions};
 use crate::voter::{self, VoterView};
 
-/// The passphrase of the demo's trustee key files (a demo: not a secret).
+/// The passphrase of the demo's trustee key files and of its board's signing key (a demo: not
+/// a secret).
 pub const DEMO_PASSPHRASE: &str = "psephos demo passphrase (not secret)";
 
 /// The options of the poll.
@@ -239,8 +240,8 @@ pub async fn run(opts: &DemoOptions) -> anyhow::Result<DemoOutcome> {
     });
 
     // init
-    let init = server::init(&location, manifest.clone()).await?;
-    let board = RunningBoard::start(&location, &opts.listen, None).await?;
+    let init = server::init(&location, manifest.clone(), DEMO_PASSPHRASE).await?;
+    let board = RunningBoard::start(&location, &opts.listen, None, DEMO_PASSPHRASE).await?;
     let public = Client::new(&board.url)?;
     let admin_client = public.clone().with_token(&init.admin_token);
 

@@ -8,12 +8,11 @@
 
 use std::path::Path;
 
-use argon2::{Algorithm, Argon2, Params, Version};
-use chacha20poly1305::aead::{Aead, KeyInit, Payload};
-use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
+use psephos_board::sealed::{seal, unseal, UnsealError};
+pub use psephos_board::sealed::{KdfParams, Sealed};
 use psephos_crypto::dkg::{KeyShare, TrusteeSecretKey};
 use psephos_crypto::group::Element;
-use rand_core::{OsRng, RngCore};
+use rand_core::OsRng;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 use zeroize::Zeroizing;
@@ -58,46 +57,6 @@ pub enum KeyFileError {
     Passphrase(String),
 }
 
-/// Argon2id parameters as stored.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
-pub struct KdfParams {
-    /// Always "argon2id".
-    pub algorithm: String,
-    /// Memory in KiB.
-    pub m_cost: u32,
-    /// Iterations.
-    pub t_cost: u32,
-    /// Lanes.
-    pub p_cost: u32,
-}
-
-impl Default for KdfParams {
-    fn default() -> Self {
-        // OWASP's first recommended Argon2id configuration: 19 MiB, 2 passes, 1 lane.
-        KdfParams {
-            algorithm: "argon2id".into(),
-            m_cost: 19 * 1024,
-            t_cost: 2,
-            p_cost: 1,
-        }
-    }
-}
-
-/// One sealed secret.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Sealed {
-    /// KDF parameters.
-    pub kdf: KdfParams,
-    /// Salt, hex.
-    pub salt: String,
-    /// Nonce, hex.
-    pub nonce: String,
-    /// Ciphertext with tag, hex.
-    pub ciphertext: String,
-}
-
 /// The sealed key share and its public parts.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -127,46 +86,10 @@ pub struct KeyFile {
     pub share: Option<SealedShare>,
 }
 
-fn derive_key(
-    passphrase: &str,
-    salt: &[u8],
-    kdf: &KdfParams,
-) -> Result<Zeroizing<[u8; 32]>, String> {
-    if kdf.algorithm != "argon2id" {
-        return Err(format!("unknown KDF {:?}", kdf.algorithm));
-    }
-    let params =
-        Params::new(kdf.m_cost, kdf.t_cost, kdf.p_cost, Some(32)).map_err(|e| e.to_string())?;
-    let mut key = Zeroizing::new([0u8; 32]);
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
-        .hash_password_into(passphrase.as_bytes(), salt, &mut key[..])
-        .map_err(|e| e.to_string())?;
-    Ok(key)
-}
-
 fn aad(what: &str, public_key: &Element) -> Vec<u8> {
     let mut out = format!("psephos trustee key file v{KEYFILE_VERSION} {what}").into_bytes();
     out.extend_from_slice(public_key.as_bytes());
     out
-}
-
-fn seal(passphrase: &str, plain: &[u8], aad: &[u8]) -> Result<Sealed, String> {
-    let kdf = KdfParams::default();
-    let mut salt = [0u8; 16];
-    let mut nonce = [0u8; 12];
-    OsRng.fill_bytes(&mut salt);
-    OsRng.fill_bytes(&mut nonce);
-    let key = derive_key(passphrase, &salt, &kdf)?;
-    let cipher = ChaCha20Poly1305::new(Key::from_slice(&key[..]));
-    let ciphertext = cipher
-        .encrypt(Nonce::from_slice(&nonce), Payload { msg: plain, aad })
-        .map_err(|_| "encryption failed".to_string())?;
-    Ok(Sealed {
-        kdf,
-        salt: hex::encode(salt),
-        nonce: hex::encode(nonce),
-        ciphertext: hex::encode(ciphertext),
-    })
 }
 
 fn open(
@@ -175,28 +98,13 @@ fn open(
     aad: &[u8],
     path: &str,
 ) -> Result<Zeroizing<Vec<u8>>, KeyFileError> {
-    let format = |why: String| KeyFileError::Format {
-        path: path.to_string(),
-        why,
-    };
-    let salt = hex::decode(&sealed.salt).map_err(|e| format(e.to_string()))?;
-    let nonce = hex::decode(&sealed.nonce).map_err(|e| format(e.to_string()))?;
-    let ciphertext = hex::decode(&sealed.ciphertext).map_err(|e| format(e.to_string()))?;
-    if nonce.len() != 12 {
-        return Err(format("nonce must be 12 bytes".into()));
-    }
-    let key = derive_key(passphrase, &salt, &sealed.kdf).map_err(format)?;
-    let cipher = ChaCha20Poly1305::new(Key::from_slice(&key[..]));
-    cipher
-        .decrypt(
-            Nonce::from_slice(&nonce),
-            Payload {
-                msg: &ciphertext,
-                aad,
-            },
-        )
-        .map(Zeroizing::new)
-        .map_err(|_| KeyFileError::Decrypt(path.to_string()))
+    unseal(sealed, passphrase, aad).map_err(|e| match e {
+        UnsealError::Format(why) => KeyFileError::Format {
+            path: path.to_string(),
+            why,
+        },
+        UnsealError::Decrypt => KeyFileError::Decrypt(path.to_string()),
+    })
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> KeyFileError + '_ {
@@ -382,13 +290,23 @@ impl KeyFile {
 /// The passphrase: `$PSEPHOS_PASSPHRASE` if set, else asked on the terminal (twice when
 /// `confirm`, for a new file).
 pub fn passphrase(confirm: bool) -> Result<Zeroizing<String>, KeyFileError> {
-    if let Ok(p) = std::env::var(PASSPHRASE_ENV) {
+    passphrase_from(PASSPHRASE_ENV, "the trustee key", confirm)
+}
+
+/// A passphrase for `what`: the environment variable `env` if set, else asked on the terminal
+/// (twice when `confirm`); at least 8 characters.
+pub fn passphrase_from(
+    env: &str,
+    what: &str,
+    confirm: bool,
+) -> Result<Zeroizing<String>, KeyFileError> {
+    if let Ok(p) = std::env::var(env) {
         if !p.is_empty() {
             return Ok(Zeroizing::new(p));
         }
     }
     let first = Zeroizing::new(
-        rpassword::prompt_password("Passphrase for the trustee key: ")
+        rpassword::prompt_password(format!("Passphrase for {what} (or set {env}): "))
             .map_err(|e| KeyFileError::Passphrase(e.to_string()))?,
     );
     if first.len() < 8 {

@@ -8,6 +8,7 @@ use psephos_board::{Board, BoardConfig, InitOutput};
 use psephos_record::Manifest;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+use zeroize::Zeroizing;
 
 /// Default number of entries the board commits in one transaction.
 pub const DEFAULT_MAX_BATCH: usize = 256;
@@ -21,10 +22,25 @@ pub fn location(data: Option<&std::path::Path>, database: Option<&str>) -> Resul
     }
 }
 
-/// Creates the election in the store: logs the manifest, makes the board key and the tokens.
-pub async fn init(location: &str, manifest: Manifest) -> anyhow::Result<InitOutput> {
+/// Creates the election in the store: logs the manifest, makes the board key (sealed under
+/// `passphrase`) and the tokens.
+pub async fn init(
+    location: &str,
+    manifest: Manifest,
+    passphrase: &str,
+) -> anyhow::Result<InitOutput> {
     manifest.validate()?;
-    Ok(psephos_board::init_election(location, manifest).await?)
+    Ok(psephos_board::init_election(location, manifest, passphrase).await?)
+}
+
+/// The passphrase of the board's signing key: `$PSEPHOS_BOARD_PASSPHRASE`, else asked on the
+/// terminal (twice when `confirm`, at `admin init`).
+pub fn board_passphrase(confirm: bool) -> anyhow::Result<Zeroizing<String>> {
+    Ok(crate::keyfile::passphrase_from(
+        psephos_board::BOARD_PASSPHRASE_ENV,
+        "the board's signing key",
+        confirm,
+    )?)
 }
 
 /// A board served by this process.
@@ -43,11 +59,12 @@ impl RunningBoard {
         location: &str,
         listen: &str,
         web_dir: Option<PathBuf>,
+        passphrase: &str,
     ) -> anyhow::Result<Self> {
         let board = Board::open(BoardConfig {
-            location: location.to_string(),
             web_dir,
             max_batch: DEFAULT_MAX_BATCH,
+            ..BoardConfig::new(location, passphrase)
         })
         .await?;
         let listener = tokio::net::TcpListener::bind(listen).await?;

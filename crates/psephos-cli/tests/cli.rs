@@ -3,10 +3,17 @@
 use std::process::Command;
 
 fn psephos(args: &[&str]) -> (bool, String, String) {
+    psephos_with(args, &[("PSEPHOS_BOARD_PASSPHRASE", "cli test passphrase")])
+}
+
+fn psephos_with(args: &[&str], env: &[(&str, &str)]) -> (bool, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_psephos"))
         .args(args)
         .env_remove("PSEPHOS_TOKEN")
         .env_remove("PSEPHOS_BOARD")
+        .env_remove("PSEPHOS_BOARD_PASSPHRASE")
+        .envs(env.iter().copied())
+        .stdin(std::process::Stdio::null())
         .output()
         .expect("runs");
     (
@@ -87,6 +94,19 @@ options = ["A", "B"]
             .mode();
         assert_eq!(mode & 0o777, 0o600);
     }
+    // Serving needs the passphrase the key was sealed under: a wrong one is refused.
+    let (ok, _, err) = psephos_with(
+        &[
+            "serve",
+            "--data",
+            data.to_str().expect("utf-8"),
+            "--listen",
+            "127.0.0.1:0",
+        ],
+        &[("PSEPHOS_BOARD_PASSPHRASE", "not the passphrase")],
+    );
+    assert!(!ok);
+    assert!(err.contains("wrong passphrase"), "{err}");
     // A second init of the same store is refused.
     let (ok, _, _) = psephos(&[
         "admin",

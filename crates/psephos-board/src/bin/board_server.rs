@@ -1,10 +1,11 @@
 //! A bare board server: `psephos-board-server --data DIR|postgres://URL [--listen ADDR]
-//! [--max-batch N]`. Opens (replays and checks) the store, prints `listening on ADDR` and
-//! serves until ctrl-c. Used by the crash tests, which SIGKILL it mid-load.
+//! [--max-batch N]`. Opens (replays and checks) the store, unsealing the board's signing key
+//! with `$PSEPHOS_BOARD_PASSPHRASE`, prints `listening on ADDR` and serves until ctrl-c. Used
+//! by the crash tests, which SIGKILL it mid-load.
 
 use std::io::Write;
 
-use psephos_board::{serve, Board, BoardConfig};
+use psephos_board::{serve, Board, BoardConfig, BOARD_PASSPHRASE_ENV};
 
 fn usage() -> ! {
     eprintln!("usage: psephos-board-server --data DIR|postgres://URL [--listen 127.0.0.1:0] [--max-batch N]");
@@ -31,10 +32,13 @@ async fn main() {
         }
     }
     let Some(location) = data else { usage() };
+    let Ok(passphrase) = std::env::var(BOARD_PASSPHRASE_ENV) else {
+        eprintln!("set {BOARD_PASSPHRASE_ENV} to the passphrase of the board's signing key");
+        std::process::exit(2)
+    };
     let board = match Board::open(BoardConfig {
-        location,
-        web_dir: None,
         max_batch,
+        ..BoardConfig::new(location, &passphrase)
     })
     .await
     {

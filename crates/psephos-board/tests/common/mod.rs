@@ -93,9 +93,8 @@ pub struct Server {
 impl Server {
     pub async fn start(location: &str) -> Server {
         let board = Board::open(BoardConfig {
-            location: location.to_string(),
-            web_dir: None,
             max_batch: 64,
+            ..BoardConfig::new(location, TEST_PASSPHRASE)
         })
         .await
         .expect("open board");
@@ -125,6 +124,9 @@ impl Server {
         self.task.await.expect("join").expect("serve");
     }
 }
+
+/// The passphrase the test boards' signing keys are sealed under.
+pub const TEST_PASSPHRASE: &str = "board test passphrase";
 
 #[derive(Clone)]
 pub struct Api {
