@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
+use std::sync::Arc;
 
 use ed25519_dalek::{Signature, VerifyingKey};
 use rayon::prelude::*;
@@ -46,7 +47,7 @@ use crate::Options;
 pub const DEFAULT_CHUNK: usize = 1024;
 
 /// Lines read and parsed (in parallel) at a time.
-const READ_BATCH: usize = 4096;
+const READ_BATCH: usize = 2048;
 
 /// Number and name of every check.
 pub const CHECKS: [(u8, &str); 10] = [
@@ -99,6 +100,77 @@ struct Pending {
     entry: BallotEntry,
 }
 
+/// What every ballot is verified against (check 5), shared with the verification jobs.
+struct BallotContext {
+    manifest: Manifest,
+    election_hash: Hash,
+    key: Element,
+    roll_map: Arc<HashMap<[u8; 32], u32>>,
+    roll_keys: Arc<Vec<VerifyingKey>>,
+}
+
+/// The most ballot batches being verified at once: enough to keep every core busy while the
+/// log is read and replayed, few enough that memory stays flat.
+const MAX_IN_FLIGHT: usize = 2;
+
+/// Check 5's cryptographic part, running on the rayon pool while the log is read and replayed
+/// on: each flushed batch of ballots is one job, its failures come back on a channel.
+struct Verifications {
+    done_tx: std::sync::mpsc::Sender<Vec<Failure>>,
+    done_rx: std::sync::mpsc::Receiver<Vec<Failure>>,
+    in_flight: usize,
+    failures: Vec<Failure>,
+}
+
+impl Verifications {
+    fn new() -> Self {
+        let (done_tx, done_rx) = std::sync::mpsc::channel();
+        Verifications {
+            done_tx,
+            done_rx,
+            in_flight: 0,
+            failures: Vec::new(),
+        }
+    }
+
+    /// Verifies `ballots` in chunks of `chunk` on the rayon pool, in the background.
+    fn spawn(&mut self, context: Arc<BallotContext>, ballots: Vec<Pending>, chunk: usize) {
+        while self.in_flight >= MAX_IN_FLIGHT {
+            self.wait_one();
+        }
+        let done = self.done_tx.clone();
+        self.in_flight += 1;
+        rayon::spawn(move || {
+            let failures: Vec<Failure> = ballots
+                .par_chunks(chunk)
+                .flat_map_iter(|part| {
+                    verify_ballot_chunk(&context, part)
+                        .into_iter()
+                        .map(|(_, f)| f)
+                })
+                .collect();
+            let _ = done.send(failures);
+        });
+    }
+
+    fn wait_one(&mut self) {
+        if let Ok(f) = self.done_rx.recv() {
+            self.failures.extend(f);
+        }
+        self.in_flight -= 1;
+    }
+
+    /// Waits for every job; returns every failure, in log order.
+    fn finish(&mut self) -> Vec<Failure> {
+        while self.in_flight > 0 {
+            self.wait_one();
+        }
+        let mut failures = std::mem::take(&mut self.failures);
+        failures.sort_by_key(|f| f.line);
+        failures
+    }
+}
+
 /// The credential's counted ballot: its seq and compressed ciphertexts (A, B per option).
 struct Counted {
     seq: u64,
@@ -141,9 +213,12 @@ struct Verifier<'o> {
     ceremony: Ceremony,
     ceremony_checked: bool,
     roll: Vec<[u8; 32]>,
-    roll_keys: Vec<VerifyingKey>,
-    roll_map: HashMap<[u8; 32], u32>,
+    roll_keys: Arc<Vec<VerifyingKey>>,
+    roll_map: Arc<HashMap<[u8; 32], u32>>,
     opened: Option<Opened>,
+    /// What ballots are verified against, fixed once the election opened and the roll is known.
+    ballot_context: Option<Arc<BallotContext>>,
+    verifications: Verifications,
     pending: Vec<Pending>,
     ballot_ids: HashSet<[u8; 16]>,
     challenged_ids: Vec<(u64, [u8; 16])>,
@@ -156,6 +231,8 @@ struct Verifier<'o> {
     result: Option<(u64, ResultEntry, String)>,
     decrypted: Option<Vec<Vec<u64>>>,
     index: BallotIndex,
+    /// The normalised tracking codes to index, if not all.
+    wanted_codes: Option<HashSet<String>>,
     receipt: ReceiptEvidence,
 }
 
@@ -192,6 +269,55 @@ pub fn run(dir: &Path, options: &Options) -> Result<Report, InputError> {
     v.finish(&roll_lines, result_file.as_deref())
 }
 
+/// Lines of `board.jsonl` (number, text) and their size in bytes.
+type LineBatch = Result<(Vec<(u64, String)>, u64), InputError>;
+/// The same lines parsed.
+type ParsedBatch = Result<(Vec<Result<Parsed, InputError>>, u64), InputError>;
+
+/// Reads `board.jsonl` in batches of [`READ_BATCH`] lines until the end, an error, or the
+/// receiver hanging up.
+fn read_batches(mut reader: impl BufRead, out: std::sync::mpsc::SyncSender<LineBatch>) {
+    let mut line_no = 0u64;
+    loop {
+        let mut batch: Vec<(u64, String)> = Vec::with_capacity(READ_BATCH);
+        let mut bytes = 0u64;
+        while batch.len() < READ_BATCH {
+            let mut text = String::new();
+            let n = match reader.read_line(&mut text) {
+                Ok(n) => n,
+                Err(e) => {
+                    let _ = out.send(Err(InputError::new(
+                        BOARD_FILE,
+                        Some(line_no + 1),
+                        format!("cannot read: {e}"),
+                    )));
+                    return;
+                }
+            };
+            if n == 0 {
+                break;
+            }
+            bytes += n as u64;
+            line_no += 1;
+            if text.ends_with('\n') {
+                text.pop();
+            }
+            if text.trim().is_empty() {
+                let _ = out.send(Err(InputError::new(
+                    BOARD_FILE,
+                    Some(line_no),
+                    "empty line",
+                )));
+                return;
+            }
+            batch.push((line_no, text));
+        }
+        if batch.is_empty() || out.send(Ok((batch, bytes))).is_err() {
+            return;
+        }
+    }
+}
+
 impl<'o> Verifier<'o> {
     fn new(
         options: &'o Options,
@@ -221,9 +347,11 @@ impl<'o> Verifier<'o> {
             ceremony: Ceremony::default(),
             ceremony_checked: false,
             roll: Vec::new(),
-            roll_keys: Vec::new(),
-            roll_map: HashMap::new(),
+            roll_keys: Arc::new(Vec::new()),
+            roll_map: Arc::new(HashMap::new()),
             opened: None,
+            ballot_context: None,
+            verifications: Verifications::new(),
             pending: Vec::new(),
             ballot_ids: HashSet::new(),
             challenged_ids: Vec::new(),
@@ -236,7 +364,21 @@ impl<'o> Verifier<'o> {
             result: None,
             decrypted: None,
             index: BallotIndex::default(),
+            wanted_codes: options.tracking_codes.as_ref().map(|codes| {
+                codes
+                    .iter()
+                    .map(|c| crate::report::normalize_tracking_code(c))
+                    .collect()
+            }),
             receipt: ReceiptEvidence::default(),
+        }
+    }
+
+    /// Whether the ballot index keeps `code` (see [`Options::tracking_codes`]).
+    fn wants_code(&self, code: &str) -> bool {
+        match &self.wanted_codes {
+            None => true,
+            Some(codes) => codes.contains(code),
         }
     }
 
@@ -271,43 +413,37 @@ impl<'o> Verifier<'o> {
         } else {
             indicatif::ProgressBar::hidden()
         };
-        let mut reader = BufReader::with_capacity(1 << 20, file);
-        let mut line_no = 0u64;
-        loop {
-            let mut batch: Vec<(u64, String)> = Vec::with_capacity(READ_BATCH);
-            let mut bytes = 0u64;
-            while batch.len() < READ_BATCH {
-                let mut text = String::new();
-                let n = reader.read_line(&mut text).map_err(|e| {
-                    InputError::new(BOARD_FILE, Some(line_no + 1), format!("cannot read: {e}"))
-                })?;
-                if n == 0 {
-                    break;
+        // Three stages at once: a thread reads batches of lines, another parses and hashes
+        // each batch on the rayon pool, and this thread replays the parsed entries in order
+        // (whose ballots are verified in the background, see `flush_ballots`).
+        let (lines_tx, lines_rx) = std::sync::mpsc::sync_channel::<LineBatch>(2);
+        let (parsed_tx, parsed_rx) = std::sync::mpsc::sync_channel::<ParsedBatch>(1);
+        std::thread::scope(|scope| {
+            scope.spawn(move || read_batches(BufReader::with_capacity(1 << 20, file), lines_tx));
+            scope.spawn(move || {
+                for batch in lines_rx {
+                    let parsed = batch.map(|(lines, bytes)| {
+                        let parsed: Vec<Result<Parsed, InputError>> = lines
+                            .par_iter()
+                            .map(|(n, text)| input::parse_board_line(*n, text))
+                            .collect();
+                        (parsed, bytes)
+                    });
+                    if parsed_tx.send(parsed).is_err() {
+                        return;
+                    }
                 }
-                bytes += n as u64;
-                line_no += 1;
-                if text.ends_with('\n') {
-                    text.pop();
+            });
+            for batch in parsed_rx {
+                let (parsed, bytes) = batch?;
+                for p in parsed {
+                    self.entry(p?)?;
                 }
-                if text.trim().is_empty() {
-                    return Err(InputError::new(BOARD_FILE, Some(line_no), "empty line"));
-                }
-                batch.push((line_no, text));
+                self.flush_ballots();
+                bar.inc(bytes);
             }
-            if batch.is_empty() {
-                break;
-            }
-            let parsed: Vec<Result<Parsed, InputError>> = batch
-                .par_iter()
-                .map(|(n, text)| input::parse_board_line(*n, text))
-                .collect();
-            drop(batch);
-            for p in parsed {
-                self.entry(p?)?;
-            }
-            self.flush_ballots();
-            bar.inc(bytes);
-        }
+            Ok::<(), InputError>(())
+        })?;
         bar.finish_and_clear();
         Ok(())
     }
@@ -770,8 +906,9 @@ impl Verifier<'_> {
                 );
                 continue;
             }
-            self.roll_map.insert(c.0, self.roll_keys.len() as u32);
-            self.roll_keys.push(key);
+            let index = self.roll_keys.len() as u32;
+            Arc::make_mut(&mut self.roll_map).insert(c.0, index);
+            Arc::make_mut(&mut self.roll_keys).push(key);
             self.roll.push(c.0);
         }
     }
@@ -826,34 +963,47 @@ impl Verifier<'_> {
 
     // ---------------------------------------------------------------- check 5: ballots
 
-    /// Check 5 for the pending ballots (in parallel chunks), then the sequential rules:
-    /// roll membership, unique ids, revote policy (check 6) and the running sums (check 8).
+    /// Check 5 for the pending ballots: the sequential rules (roll membership, unique ids,
+    /// revote policy of check 6, the running sums of check 8) now, and the proofs and
+    /// signatures in a background job ([`Verifications`]) whose failures are added at the end.
     fn flush_ballots(&mut self) {
         if self.pending.is_empty() {
             return;
         }
         let pending = std::mem::take(&mut self.pending);
-        let (Some(manifest), Some(opened)) = (&self.manifest, &self.opened) else {
+        let Some(context) = self.ballot_context() else {
             return;
         };
-        let roll_map = &self.roll_map;
-        let roll_keys = &self.roll_keys;
-        let chunk = self.options.chunk.max(1);
-        let failures: Vec<(usize, Failure)> = pending
-            .par_chunks(chunk)
-            .enumerate()
-            .flat_map_iter(|(k, part)| {
-                verify_ballot_chunk(manifest, opened, roll_map, roll_keys, part)
-                    .into_iter()
-                    .map(move |(i, f)| (k * chunk + i, f))
-            })
-            .collect();
         self.count(5, pending.len() as u64);
-        for (_, f) in failures {
-            self.fail(5, f);
-        }
-        for p in pending {
+        for p in &pending {
             self.check_6_revote(p);
+        }
+        let chunk = self.options.chunk.max(1);
+        self.verifications.spawn(context, pending, chunk);
+    }
+
+    /// The context of check 5, made once after the election opened.
+    fn ballot_context(&mut self) -> Option<Arc<BallotContext>> {
+        if self.ballot_context.is_none() {
+            let (Some(manifest), Some(opened)) = (&self.manifest, &self.opened) else {
+                return None;
+            };
+            self.ballot_context = Some(Arc::new(BallotContext {
+                manifest: manifest.clone(),
+                election_hash: opened.election_hash,
+                key: opened.key,
+                roll_map: self.roll_map.clone(),
+                roll_keys: self.roll_keys.clone(),
+            }));
+        }
+        self.ballot_context.clone()
+    }
+
+    /// Waits for the background verifications and records their failures (check 5).
+    fn finish_ballots(&mut self) {
+        self.flush_ballots();
+        for f in self.verifications.finish() {
+            self.fail(5, f);
         }
     }
 
@@ -861,7 +1011,7 @@ impl Verifier<'_> {
 
     /// Check 5 (roll, unique id) and check 6: one counted ballot per credential, the last under
     /// `last_counts`; under `reject` a second ballot is a failure.
-    fn check_6_revote(&mut self, p: Pending) {
+    fn check_6_revote(&mut self, p: &Pending) {
         let Some(manifest) = &self.manifest else {
             return;
         };
@@ -882,10 +1032,12 @@ impl Verifier<'_> {
             self.fail(5, on_ballot(p.line, &b.ballot_id, "ballot id used twice"));
         }
         self.ballots_cast += 1;
-        self.index.by_code.insert(
-            p.entry.tracking_code.clone(),
-            (p.seq, b.ballot_id, b.credential, false),
-        );
+        if self.wants_code(&p.entry.tracking_code) {
+            self.index.by_code.insert(
+                p.entry.tracking_code.clone(),
+                (p.seq, b.ballot_id, b.credential, false),
+            );
+        }
         let cast = self
             .index
             .by_credential
@@ -998,10 +1150,12 @@ impl Verifier<'_> {
         for f in failures {
             self.fail(7, f);
         }
-        self.index.by_code.insert(
-            tracking_code_of(&hash),
-            (seq, id, c.ballot.credential, true),
-        );
+        let code = tracking_code_of(&hash);
+        if self.wants_code(&code) {
+            self.index
+                .by_code
+                .insert(code, (seq, id, c.ballot.credential, true));
+        }
         self.challenged_ids.push((line, id));
     }
 
@@ -1322,7 +1476,7 @@ impl Verifier<'_> {
         roll_lines: &[(u64, RollLine)],
         result_file: Option<&[u8]>,
     ) -> Result<Report, InputError> {
-        self.flush_ballots();
+        self.finish_ballots();
         if self.manifest.is_none() {
             self.fail(1, at(BOARD_FILE, Some(1), "entry 0 is not a manifest"));
         }
@@ -1366,7 +1520,7 @@ impl Verifier<'_> {
             }
         }
         let receipt = self.receipt_report();
-        self.index.roll = std::mem::take(&mut self.roll_map);
+        self.index.roll = Arc::unwrap_or_clone(std::mem::take(&mut self.roll_map));
         Ok(Report {
             checks: self.checks,
             phase: self.phase,
@@ -1393,17 +1547,17 @@ fn for_each_share(
 
 /// Check 5 on one chunk: tracking codes, then one proof batch and one signature batch; on a
 /// failed batch, the ballots one by one to name the failing ones.
-fn verify_ballot_chunk(
-    manifest: &Manifest,
-    opened: &Opened,
-    roll_map: &HashMap<[u8; 32], u32>,
-    roll_keys: &[VerifyingKey],
-    part: &[Pending],
-) -> Vec<(usize, Failure)> {
-    let he = &opened.election_hash;
+fn verify_ballot_chunk(context: &BallotContext, part: &[Pending]) -> Vec<(usize, Failure)> {
+    let BallotContext {
+        manifest,
+        election_hash: he,
+        key: joint_key,
+        roll_map,
+        roll_keys,
+    } = context;
     let mut failures = Vec::new();
     let mut batch = BatchVerifier::new();
-    let key_base = batch.shared_base(*opened.key.point());
+    let key_base = batch.shared_base(*joint_key.point());
     let mut queued_bad = vec![false; part.len()];
     let mut hashes = Vec::with_capacity(part.len());
     let mut sig_items: Vec<(usize, VerifyingKey)> = Vec::with_capacity(part.len());
@@ -1420,7 +1574,7 @@ fn verify_ballot_chunk(
                 ),
             ));
         }
-        if let Err(e) = b.queue_proofs(manifest, he, &opened.key, key_base, &mut batch) {
+        if let Err(e) = b.queue_proofs(manifest, he, joint_key, key_base, &mut batch) {
             queued_bad[i] = true;
             failures.push((i, on_ballot(p.line, &b.ballot_id, format!("proofs: {e}"))));
         }
@@ -1445,7 +1599,7 @@ fn verify_ballot_chunk(
                 continue;
             }
             let b = &p.entry.ballot;
-            if let Err(e) = b.verify_proofs(manifest, he, &opened.key) {
+            if let Err(e) = b.verify_proofs(manifest, he, joint_key) {
                 located = true;
                 failures.push((i, on_ballot(p.line, &b.ballot_id, format!("proofs: {e}"))));
             }

@@ -43,6 +43,10 @@ pub struct Options {
     pub receipt: Option<psephos_record::Receipt>,
     /// Ballots per batch of proof and signature verification.
     pub chunk: usize,
+    /// The tracking codes [`Report::tracking_status`] will be asked about; `None` indexes
+    /// every ballot (memory grows with the number of ballots), `Some` only these, so that
+    /// the verifier's memory stays flat as the record grows.
+    pub tracking_codes: Option<Vec<String>>,
 }
 
 impl Default for Options {
@@ -52,6 +56,7 @@ impl Default for Options {
             progress: false,
             receipt: None,
             chunk: checks::DEFAULT_CHUNK,
+            tracking_codes: None,
         }
     }
 }

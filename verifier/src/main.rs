@@ -68,6 +68,8 @@ fn main() -> ExitCode {
         require_complete: cli.require_complete,
         progress: std::io::stderr().is_terminal(),
         chunk: cli.chunk,
+        // Index only the ballot asked about: memory then does not grow with the ballots.
+        tracking_codes: Some(cli.tracking_code.iter().cloned().collect()),
         ..Options::default()
     };
     if let Some(path) = &cli.receipt {
@@ -246,6 +248,7 @@ fn bench(cli: &Cli) -> ExitCode {
         }
         let options = Options {
             chunk: cli.chunk,
+            tracking_codes: Some(Vec::new()),
             ..Options::default()
         };
         let started = Instant::now();

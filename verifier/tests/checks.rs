@@ -420,3 +420,31 @@ fn tracking_codes_and_credentials() {
     let code = c.ballot.tracking_code(&r.election_hash);
     assert_eq!(report.tracking_status(&code).unwrap().status, Challenged);
 }
+
+/// With `tracking_codes` given, only those ballots are indexed (memory stays flat): the code
+/// asked about is found, in any spelling, and another is not.
+#[test]
+fn only_the_tracking_codes_asked_about_are_indexed() {
+    let r = small();
+    let codes: Vec<String> = r
+        .find_all("ballot")
+        .iter()
+        .map(|&i| match r.entry(i) {
+            Entry::Ballot(b) => b.tracking_code,
+            _ => unreachable!(),
+        })
+        .collect();
+    let dir = temp_dir("tracking-only");
+    r.write(&dir).unwrap();
+    let asked = codes[1].to_lowercase().replace('-', " ");
+    let options = Options {
+        tracking_codes: Some(vec![asked.clone()]),
+        ..Options::default()
+    };
+    let report = verify_dir(&dir, &options).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(report.passed());
+    let found = report.tracking_status(&asked).unwrap();
+    assert_eq!(found.tracking_code, codes[1]);
+    assert!(report.tracking_status(&codes[0]).is_none());
+}

@@ -749,6 +749,7 @@ async fn verify_command(a: VerifyArgs) -> anyhow::Result<ExitCode> {
         require_complete: true,
         progress: !a.json && std::io::IsTerminal::is_terminal(&std::io::stderr()),
         receipt,
+        tracking_codes: Some(a.tracking_code.iter().cloned().collect()),
         ..Default::default()
     };
     let report =
