@@ -125,9 +125,8 @@ impl TrusteePublicKey {
         };
         self.proof
             .verify(Domain::TrusteeKeyProof, &ctx, &self.key)
-            .map_err(|_| CeremonyError::BadCoefficientProof {
+            .map_err(|_| CeremonyError::BadTrusteeKeyProof {
                 trustee: self.index,
-                coefficient: u32::MAX,
             })
     }
 }

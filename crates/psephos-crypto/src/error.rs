@@ -83,6 +83,12 @@ pub enum CeremonyError {
         /// The coefficient index.
         coefficient: u32,
     },
+    /// A trustee's proof of knowledge of its transport key's secret is invalid.
+    #[error("trustee {trustee}: proof of knowledge of its key is invalid")]
+    BadTrusteeKeyProof {
+        /// The trustee.
+        trustee: u32,
+    },
     /// An encrypted share could not be decrypted (wrong key or tampered ciphertext).
     #[error("share from trustee {from} to trustee {to} cannot be decrypted")]
     ShareDecryption {
