@@ -2,7 +2,7 @@
 //! rejection), a revote, a challenge, close, threshold decryption, result, restart, and
 //! refusal to open a corrupted store. SQLite always; PostgreSQL when reachable.
 
-use psephos_board::{init_election, serve, Board, BoardConfig, BoardError};
+use psephos_board::{init_election, serve, Board, BoardConfig, BoardError, InitOutput};
 use psephos_crypto::dkg::{
     CoefficientCommitments, EncryptedShare, KeyShare, Polynomial, TrusteeSecretKey,
 };
@@ -267,18 +267,23 @@ async fn read_log(api: &Api) -> Vec<Entry> {
     out
 }
 
+/// A new election under the last-counts revote policy in the store at `location`.
+async fn init_last_counts(location: &str) -> InitOutput {
+    init_election(
+        location,
+        manifest(RevotePolicy::LastCounts),
+        TEST_PASSPHRASE,
+    )
+    .await
+    .expect("init")
+}
+
 // ---------------------------------------------------------------------------------------------
 // The full election
 
 async fn full_election(place: &Place) {
     let location = place.location();
-    let init = init_election(
-        &location,
-        manifest(RevotePolicy::LastCounts),
-        TEST_PASSPHRASE,
-    )
-    .await
-    .expect("init");
+    let init = init_last_counts(&location).await;
     assert!(matches!(
         init_election(
             &location,
@@ -860,13 +865,7 @@ async fn sqlite_pool(location: &str) -> sqlx::SqlitePool {
 async fn corrupted_store_is_refused() {
     let place = Place::sqlite();
     let location = place.location();
-    let init = init_election(
-        &location,
-        manifest(RevotePolicy::LastCounts),
-        TEST_PASSPHRASE,
-    )
-    .await
-    .expect("init");
+    let init = init_last_counts(&location).await;
     let server = Server::start(&location).await;
     let api = api(&server);
     let creds = credentials(&init.base_hash, 3);
@@ -948,13 +947,7 @@ async fn corrupted_store_is_refused() {
 async fn serves_web_pages_and_hashes_the_bundle() {
     let place = Place::sqlite();
     let location = place.location();
-    let init = init_election(
-        &location,
-        manifest(RevotePolicy::LastCounts),
-        TEST_PASSPHRASE,
-    )
-    .await
-    .expect("init");
+    let init = init_last_counts(&location).await;
     let web = tempfile::tempdir().expect("tempdir");
     std::fs::write(web.path().join("index.html"), "<p>vote</p>").expect("write");
     std::fs::write(web.path().join("board.html"), "<p>board</p>").expect("write");
