@@ -1,12 +1,14 @@
 //! The ten numbered checks, run in one streaming pass over `board.jsonl`.
 //!
-//! The log is read in batches of lines; each batch is parsed and hashed in parallel, then
-//! replayed in order through the lifecycle state machine. Ballots are verified in chunks of
-//! [`DEFAULT_CHUNK`] (one multiscalar batch for all proofs of a chunk and one Ed25519 batch for
-//! its signatures), chunks in parallel with rayon; a failing chunk is re-verified ballot by
-//! ballot to name the culprit. Nothing per ballot is kept but its id, its tracking code and,
-//! per credential, the compressed ciphertexts of the ballot that currently counts (needed to
-//! subtract it when a revote supersedes it), so memory is bounded by the roll size.
+//! Three stages run at once: a thread reads the log in batches of lines, another parses and
+//! hashes each batch in parallel (rayon), and the calling thread replays the entries in order
+//! through the lifecycle state machine. The proofs and signatures of the ballots of each
+//! replayed batch are verified in the background (`Verifications`): chunks of
+//! [`DEFAULT_CHUNK`] ballots, one multiscalar batch for all proofs of a chunk and one Ed25519
+//! batch for its signatures; a failing chunk is re-verified ballot by ballot to name the
+//! culprit. Nothing per ballot is kept but its id (and its tracking code if it was asked
+//! about) and, per credential, the compressed ciphertexts of the ballot that currently counts
+//! (needed to subtract it when a revote supersedes it), so memory is bounded by the roll size.
 //!
 //! Every `check_N_*` function is one numbered check of docs/verification.md.
 
