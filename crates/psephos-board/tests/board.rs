@@ -3,15 +3,11 @@
 //! refusal to open a corrupted store. SQLite always; PostgreSQL when reachable.
 
 use psephos_board::{init_election, serve, Board, BoardConfig, BoardError, InitOutput};
-use psephos_crypto::dkg::{
-    CoefficientCommitments, EncryptedShare, KeyShare, Polynomial, TrusteeSecretKey,
-};
+use psephos_crypto::dkg::KeyShare;
 use psephos_crypto::group::{Element, FixedBase, G};
 use psephos_crypto::nonce::BallotSeed;
 use psephos_crypto::threshold::DecryptionShare;
-use psephos_record::entry::{
-    AcceptanceEntry, DecryptionEntry, Entry, RawLine, ResultEntry, SharesEntry, TallyEntry,
-};
+use psephos_record::entry::{DecryptionEntry, Entry, RawLine, ResultEntry, TallyEntry};
 use psephos_record::hash::Hash;
 use psephos_record::{
     Ballot, ChallengedBallot, Checkpoint, Credential, Manifest, Phase, Question, Receipt,
@@ -24,7 +20,10 @@ use tokio::sync::oneshot;
 
 mod common;
 
-use common::{credentials, random_id, roll_body, to_json, Api, Place, Server, TEST_PASSPHRASE};
+use common::{
+    ceremony, ceremony_probed, credentials, expect_error, random_id, roll_body, to_json, Api,
+    Place, Probing, Server, TEST_PASSPHRASE,
+};
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures
@@ -60,151 +59,6 @@ fn manifest(policy: RevotePolicy) -> Manifest {
 
 fn api(server: &Server) -> Api {
     Api::new(&server.url)
-}
-
-/// Expects an error answer with `code`.
-async fn expect_error(
-    api: &Api,
-    path: &str,
-    token: Option<&str>,
-    body: &Value,
-    code: &str,
-    status: StatusCode,
-) {
-    let (s, v) = api.post(path, token, body).await;
-    assert_eq!(v["error"], code, "POST {path}: {v}");
-    assert_eq!(s, status, "POST {path}: {v}");
-    assert!(v["message"].is_string());
-}
-
-/// Runs the whole 2-of-3 ceremony through the trustee endpoints; returns the key shares.
-async fn ceremony(api: &Api, tokens: &[String], base: &Hash, t: u32, n: u32) -> Vec<KeyShare> {
-    let rng = &mut OsRng;
-    let secrets: Vec<TrusteeSecretKey> = (0..n).map(|_| TrusteeSecretKey::random(rng)).collect();
-    let mut publics = Vec::new();
-    for i in 1..=n {
-        let pk = secrets[i as usize - 1].public_key(i, base, rng);
-        // Wrong trustee's token.
-        let other = &tokens[(i as usize) % n as usize];
-        expect_error(
-            api,
-            "/api/trustee/key",
-            Some(other),
-            &to_json(&pk),
-            "unauthorized",
-            StatusCode::UNAUTHORIZED,
-        )
-        .await;
-        api.ok(
-            "/api/trustee/key",
-            Some(&tokens[i as usize - 1]),
-            &to_json(&pk),
-        )
-        .await;
-        publics.push(pk);
-    }
-    expect_error(
-        api,
-        "/api/trustee/key",
-        Some(&tokens[0]),
-        &to_json(&publics[0]),
-        "already_posted",
-        StatusCode::CONFLICT,
-    )
-    .await;
-    let polys: Vec<Polynomial> = (0..n).map(|_| Polynomial::random(t, rng)).collect();
-    let mut commitments: Vec<CoefficientCommitments> = Vec::new();
-    for i in 1..=n {
-        let c = polys[i as usize - 1].commit(i, base, rng);
-        if i == 1 {
-            // A proof bound to another base hash.
-            let bad = polys[0].commit(1, &[7u8; 32], rng);
-            expect_error(
-                api,
-                "/api/trustee/commitments",
-                Some(&tokens[0]),
-                &to_json(&bad),
-                "bad_proof",
-                StatusCode::BAD_REQUEST,
-            )
-            .await;
-        }
-        api.ok(
-            "/api/trustee/commitments",
-            Some(&tokens[i as usize - 1]),
-            &to_json(&c),
-        )
-        .await;
-        commitments.push(c);
-    }
-    let mut all_shares = Vec::new();
-    for i in 1..=n {
-        let shares = (1..=n)
-            .filter(|&j| j != i)
-            .map(|j| {
-                EncryptedShare::seal(
-                    base,
-                    i,
-                    j,
-                    &publics[j as usize - 1].key,
-                    &polys[i as usize - 1].evaluate(j),
-                    rng,
-                )
-            })
-            .collect();
-        let entry = SharesEntry { from: i, shares };
-        api.ok(
-            "/api/trustee/shares",
-            Some(&tokens[i as usize - 1]),
-            &to_json(&entry),
-        )
-        .await;
-        all_shares.push(entry);
-    }
-    let mut key_shares = Vec::new();
-    for i in 1..=n {
-        let mut received = vec![polys[i as usize - 1].evaluate(i)];
-        for j in (1..=n).filter(|&j| j != i) {
-            let share = all_shares[j as usize - 1]
-                .shares
-                .iter()
-                .find(|s| s.to == i)
-                .expect("share");
-            received.push(
-                share
-                    .open_and_check(base, &secrets[i as usize - 1], &commitments[j as usize - 1])
-                    .expect("valid share"),
-            );
-        }
-        let ks = KeyShare::from_received(i, &received);
-        let acc = AcceptanceEntry {
-            trustee: i,
-            verification_key: ks.verification_key(),
-        };
-        if i == 1 {
-            let wrong = AcceptanceEntry {
-                trustee: 1,
-                verification_key: Element::from_point(G),
-            };
-            expect_error(
-                api,
-                "/api/trustee/acceptance",
-                Some(&tokens[0]),
-                &to_json(&wrong),
-                "bad_proof",
-                StatusCode::BAD_REQUEST,
-            )
-            .await;
-        }
-        api.ok(
-            "/api/trustee/acceptance",
-            Some(&tokens[i as usize - 1]),
-            &to_json(&acc),
-        )
-        .await;
-        key_shares.push(ks);
-    }
-    key_shares
 }
 
 struct Opened {
@@ -340,7 +194,15 @@ async fn full_election(place: &Place) {
     )
     .await;
 
-    let key_shares = ceremony(&api, &init.trustee_tokens, &base, 2, 3).await;
+    let key_shares = ceremony_probed(
+        &api,
+        &init.trustee_tokens,
+        &base,
+        2,
+        3,
+        Probing::WithRejections,
+    )
+    .await;
 
     let creds = credentials(&base, 5);
     let v = api

@@ -211,13 +211,58 @@ pub fn to_json<T: serde::Serialize>(v: &T) -> Value {
     serde_json::to_value(v).expect("json")
 }
 
+/// Expects an error answer with `code` and `status`, and a message.
+pub async fn expect_error(
+    api: &Api,
+    path: &str,
+    token: Option<&str>,
+    body: &Value,
+    code: &str,
+    status: StatusCode,
+) {
+    let (s, v) = api.post(path, token, body).await;
+    assert_eq!(v["error"], code, "POST {path}: {v}");
+    assert_eq!(s, status, "POST {path}: {v}");
+    assert!(v["message"].is_string());
+}
+
+/// Whether [`ceremony_probed`] also posts messages the board must refuse.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Probing {
+    /// Only the honest messages.
+    HappyPath,
+    /// Before each step, messages the board must refuse: a key under another trustee's token,
+    /// a key posted twice, commitments proved for another election, a wrong acceptance.
+    WithRejections,
+}
+
 /// A t-of-n key ceremony through the trustee endpoints (happy path); the key shares.
 pub async fn ceremony(api: &Api, tokens: &[String], base: &Hash, t: u32, n: u32) -> Vec<KeyShare> {
+    ceremony_probed(api, tokens, base, t, n, Probing::HappyPath).await
+}
+
+/// A t-of-n key ceremony through the trustee endpoints, probing the board's refusals along the
+/// way if asked; the key shares.
+pub async fn ceremony_probed(
+    api: &Api,
+    tokens: &[String],
+    base: &Hash,
+    t: u32,
+    n: u32,
+    probing: Probing,
+) -> Vec<KeyShare> {
+    let probe = probing == Probing::WithRejections;
     let rng = &mut OsRng;
     let secrets: Vec<TrusteeSecretKey> = (0..n).map(|_| TrusteeSecretKey::random(rng)).collect();
     let mut publics = Vec::new();
     for i in 1..=n {
         let pk = secrets[i as usize - 1].public_key(i, base, rng);
+        if probe {
+            let other = &tokens[(i as usize) % n as usize];
+            let (path, body) = ("/api/trustee/key", to_json(&pk));
+            let status = StatusCode::UNAUTHORIZED;
+            expect_error(api, path, Some(other), &body, "unauthorized", status).await;
+        }
         api.ok(
             "/api/trustee/key",
             Some(&tokens[i as usize - 1]),
@@ -226,10 +271,22 @@ pub async fn ceremony(api: &Api, tokens: &[String], base: &Hash, t: u32, n: u32)
         .await;
         publics.push(pk);
     }
+    if probe {
+        let (path, body) = ("/api/trustee/key", to_json(&publics[0]));
+        let status = StatusCode::CONFLICT;
+        expect_error(api, path, Some(&tokens[0]), &body, "already_posted", status).await;
+    }
     let polys: Vec<Polynomial> = (0..n).map(|_| Polynomial::random(t, rng)).collect();
     let mut commitments = Vec::new();
     for i in 1..=n {
         let c = polys[i as usize - 1].commit(i, base, rng);
+        if probe && i == 1 {
+            // A proof bound to another base hash.
+            let bad = polys[0].commit(1, &[7u8; 32], rng);
+            let (path, body) = ("/api/trustee/commitments", to_json(&bad));
+            let status = StatusCode::BAD_REQUEST;
+            expect_error(api, path, Some(&tokens[0]), &body, "bad_proof", status).await;
+        }
         api.ok(
             "/api/trustee/commitments",
             Some(&tokens[i as usize - 1]),
@@ -282,6 +339,15 @@ pub async fn ceremony(api: &Api, tokens: &[String], base: &Hash, t: u32, n: u32)
             trustee: i,
             verification_key: ks.verification_key(),
         };
+        if probe && i == 1 {
+            let wrong = AcceptanceEntry {
+                trustee: 1,
+                verification_key: Element::from_point(psephos_crypto::group::G),
+            };
+            let (path, body) = ("/api/trustee/acceptance", to_json(&wrong));
+            let status = StatusCode::BAD_REQUEST;
+            expect_error(api, path, Some(&tokens[0]), &body, "bad_proof", status).await;
+        }
         api.ok(
             "/api/trustee/acceptance",
             Some(&tokens[i as usize - 1]),
