@@ -858,6 +858,13 @@ async fn demo_command(a: DemoArgs) -> anyhow::Result<ExitCode> {
             board.url, outcome.admin_token
         );
         println!("Ctrl-C stops serving (and closes nothing).");
+        if options.database.is_none() {
+            println!(
+                "After Ctrl-C, serve it again with PSEPHOS_BOARD_PASSPHRASE=\"{}\" psephos serve --data {}",
+                demo::DEMO_PASSPHRASE,
+                options.out.join("board").display()
+            );
+        }
         let mut board = board;
         let stop = board.shutdown_handle();
         tokio::signal::ctrl_c().await?;
