@@ -276,9 +276,20 @@ type LineBatch = Result<(Vec<(u64, String)>, u64), InputError>;
 /// The same lines parsed.
 type ParsedBatch = Result<(Vec<Result<Parsed, InputError>>, u64), InputError>;
 
-/// Reads `board.jsonl` in batches of [`READ_BATCH`] lines until the end, an error, or the
-/// receiver hanging up.
-fn read_batches(mut reader: impl BufRead, out: std::sync::mpsc::SyncSender<LineBatch>) {
+/// A log smaller than this is read, parsed and replayed by the calling thread alone.
+const PIPELINE_MIN_BYTES: u64 = 1 << 20;
+
+/// Parses and hashes a batch of lines in parallel.
+fn parse_batch(lines: &[(u64, String)]) -> Vec<Result<Parsed, InputError>> {
+    lines
+        .par_iter()
+        .map(|(n, text)| input::parse_board_line(*n, text))
+        .collect()
+}
+
+/// Reads `board.jsonl` in batches of [`READ_BATCH`] lines and hands each to `out`, until the
+/// end, an error (handed over too), or `out` returning false.
+fn read_batches(mut reader: impl BufRead, mut out: impl FnMut(LineBatch) -> bool) {
     let mut line_no = 0u64;
     loop {
         let mut batch: Vec<(u64, String)> = Vec::with_capacity(READ_BATCH);
@@ -288,7 +299,7 @@ fn read_batches(mut reader: impl BufRead, out: std::sync::mpsc::SyncSender<LineB
             let n = match reader.read_line(&mut text) {
                 Ok(n) => n,
                 Err(e) => {
-                    let _ = out.send(Err(InputError::new(
+                    out(Err(InputError::new(
                         BOARD_FILE,
                         Some(line_no + 1),
                         format!("cannot read: {e}"),
@@ -305,7 +316,7 @@ fn read_batches(mut reader: impl BufRead, out: std::sync::mpsc::SyncSender<LineB
                 text.pop();
             }
             if text.trim().is_empty() {
-                let _ = out.send(Err(InputError::new(
+                out(Err(InputError::new(
                     BOARD_FILE,
                     Some(line_no),
                     "empty line",
@@ -314,7 +325,7 @@ fn read_batches(mut reader: impl BufRead, out: std::sync::mpsc::SyncSender<LineB
             }
             batch.push((line_no, text));
         }
-        if batch.is_empty() || out.send(Ok((batch, bytes))).is_err() {
+        if batch.is_empty() || !out(Ok((batch, bytes))) {
             return;
         }
     }
@@ -415,22 +426,36 @@ impl<'o> Verifier<'o> {
         } else {
             indicatif::ProgressBar::hidden()
         };
+        if total < PIPELINE_MIN_BYTES {
+            // A small log: the pipeline's two threads would cost more than they save (and the
+            // fuzzer's record loader runs this thousands of times a second).
+            let mut outcome = Ok(());
+            read_batches(BufReader::new(file), |batch| {
+                outcome = batch.and_then(|(lines, bytes)| {
+                    self.replay(parse_batch(&lines))?;
+                    bar.inc(bytes);
+                    Ok(())
+                });
+                outcome.is_ok()
+            });
+            outcome?;
+            bar.finish_and_clear();
+            return Ok(());
+        }
         // Three stages at once: a thread reads batches of lines, another parses and hashes
         // each batch on the rayon pool, and this thread replays the parsed entries in order
         // (whose ballots are verified in the background, see `flush_ballots`).
         let (lines_tx, lines_rx) = std::sync::mpsc::sync_channel::<LineBatch>(2);
         let (parsed_tx, parsed_rx) = std::sync::mpsc::sync_channel::<ParsedBatch>(1);
         std::thread::scope(|scope| {
-            scope.spawn(move || read_batches(BufReader::with_capacity(1 << 20, file), lines_tx));
+            scope.spawn(move || {
+                read_batches(BufReader::with_capacity(1 << 20, file), |batch| {
+                    lines_tx.send(batch).is_ok()
+                })
+            });
             scope.spawn(move || {
                 for batch in lines_rx {
-                    let parsed = batch.map(|(lines, bytes)| {
-                        let parsed: Vec<Result<Parsed, InputError>> = lines
-                            .par_iter()
-                            .map(|(n, text)| input::parse_board_line(*n, text))
-                            .collect();
-                        (parsed, bytes)
-                    });
+                    let parsed = batch.map(|(lines, bytes)| (parse_batch(&lines), bytes));
                     if parsed_tx.send(parsed).is_err() {
                         return;
                     }
@@ -438,15 +463,22 @@ impl<'o> Verifier<'o> {
             });
             for batch in parsed_rx {
                 let (parsed, bytes) = batch?;
-                for p in parsed {
-                    self.entry(p?)?;
-                }
-                self.flush_ballots();
+                self.replay(parsed)?;
                 bar.inc(bytes);
             }
             Ok::<(), InputError>(())
         })?;
         bar.finish_and_clear();
+        Ok(())
+    }
+
+    /// Replays a parsed batch of the log, in order, and hands its ballots to the background
+    /// verification.
+    fn replay(&mut self, parsed: Vec<Result<Parsed, InputError>>) -> Result<(), InputError> {
+        for p in parsed {
+            self.entry(p?)?;
+        }
+        self.flush_ballots();
         Ok(())
     }
 
