@@ -575,23 +575,7 @@ pub fn generate(spec: &Spec) -> Record {
     // Decryptions by trustees 1..=t, then the result.
     let mut decryptions = Vec::new();
     for ks in key_shares.iter().take(t as usize) {
-        let questions: Vec<Vec<DecryptionShare>> = tally
-            .questions
-            .iter()
-            .enumerate()
-            .map(|(q, cts)| {
-                cts.iter()
-                    .enumerate()
-                    .map(|(o, ct)| {
-                        DecryptionShare::compute(ks, &he, q as u32, o as u32, ct, &mut rng)
-                    })
-                    .collect()
-            })
-            .collect();
-        let d = DecryptionEntry {
-            trustee: ks.index(),
-            questions,
-        };
+        let d = DecryptionEntry::compute(ks, &he, &tally, &mut rng);
         push(&mut bodies, &Entry::Decryption(d.clone()));
         decryptions.push(d);
     }

@@ -2,16 +2,15 @@
 //! rejection), a revote, a challenge, close, threshold decryption, result, restart, and
 //! refusal to open a corrupted store. SQLite always; PostgreSQL when reachable.
 
+use psephos_board::bench::bench_manifest;
 use psephos_board::{init_election, serve, Board, BoardConfig, BoardError, InitOutput};
 use psephos_crypto::dkg::KeyShare;
 use psephos_crypto::group::{Element, FixedBase, G};
 use psephos_crypto::nonce::BallotSeed;
-use psephos_crypto::threshold::DecryptionShare;
 use psephos_record::entry::{DecryptionEntry, Entry, RawLine, ResultEntry, TallyEntry};
 use psephos_record::hash::Hash;
 use psephos_record::{
-    Ballot, ChallengedBallot, Checkpoint, Credential, Manifest, Phase, Question, Receipt,
-    RevotePolicy,
+    Ballot, ChallengedBallot, Checkpoint, Credential, Manifest, Phase, Receipt, RevotePolicy,
 };
 use rand_core::OsRng;
 use reqwest::{Client, StatusCode};
@@ -28,32 +27,16 @@ use common::{
 // ---------------------------------------------------------------------------------------------
 // Fixtures
 
+/// The bench's two questions, 2-of-3 trustees, the given revote policy.
 fn manifest(policy: RevotePolicy) -> Manifest {
     Manifest {
-        version: 1,
         election_id: "test-2026".into(),
         title: "Test election".into(),
-        questions: vec![
-            Question {
-                title: "Adopt the motion?".into(),
-                options: vec!["Yes".into(), "No".into(), "Abstain".into()],
-                min_selections: 1,
-                max_selections: 1,
-            },
-            Question {
-                title: "Board members".into(),
-                options: vec!["Ada".into(), "Brian".into(), "Chen".into()],
-                min_selections: 0,
-                max_selections: 2,
-            },
-        ],
         revote_policy: policy,
-        opens_at: None,
-        closes_at: None,
         trustees: 3,
         threshold: 2,
-        board_key: [0u8; 32],
         max_tally: 1000,
+        ..bench_manifest()
     }
 }
 
@@ -495,29 +478,8 @@ async fn full_election(place: &Place) {
     assert_eq!(tally.counted, 3);
 
     // Decryptions by trustees 1 and 3.
-    let decryption = |ks: &KeyShare| DecryptionEntry {
-        trustee: ks.index(),
-        questions: tally
-            .questions
-            .iter()
-            .enumerate()
-            .map(|(q, cts)| {
-                cts.iter()
-                    .enumerate()
-                    .map(|(o, ct)| {
-                        DecryptionShare::compute(
-                            ks,
-                            &el.election_hash,
-                            q as u32,
-                            o as u32,
-                            ct,
-                            &mut OsRng,
-                        )
-                    })
-                    .collect()
-            })
-            .collect(),
-    };
+    let decryption =
+        |ks: &KeyShare| DecryptionEntry::compute(ks, &el.election_hash, &tally, &mut OsRng);
     let d1 = decryption(&key_shares[0]);
     // Trustee 3's token cannot post trustee 1's shares.
     expect_error(

@@ -6,10 +6,12 @@
 use std::path::Path;
 use std::time::Duration;
 
-use psephos_crypto::group::Element;
+// The board's own answer types: one definition for both ends of `/api/election` and
+// `/api/challenges`.
+pub use psephos_board::{ChallengeAnswer, ElectionStatus};
 use psephos_record::entry::{Entry, HexKey, LineError, ResultEntry};
 use psephos_record::hash::{entry_hash, Hash};
-use psephos_record::{Ballot, ChallengedBallot, Manifest, Phase, Receipt};
+use psephos_record::{Ballot, ChallengedBallot, Manifest, Receipt};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -110,45 +112,6 @@ fn explain(code: &str, message: &str) -> String {
     }
 }
 
-/// `GET /api/election`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct ElectionStatus {
-    /// Lifecycle phase.
-    pub phase: Phase,
-    /// The manifest's election id.
-    pub election_id: String,
-    /// Title.
-    pub title: String,
-    /// H_B.
-    #[serde(with = "psephos_record::hash::hex32")]
-    pub base_hash: Hash,
-    /// H_E once open.
-    #[serde(default)]
-    pub election_hash: Option<HexKey>,
-    /// K once open.
-    #[serde(default)]
-    pub joint_key: Option<Element>,
-    /// K₁ … Kₙ once open.
-    #[serde(default)]
-    pub verification_keys: Vec<Element>,
-    /// Credentials on the roll.
-    pub roll_size: u64,
-    /// Entries in the log.
-    pub log_size: u64,
-    /// Ballot entries so far.
-    pub ballots_cast: u64,
-    /// n.
-    pub trustees: u32,
-    /// t.
-    pub threshold: u32,
-    /// The board's signing key.
-    #[serde(with = "psephos_record::hash::hex32")]
-    pub board_key: [u8; 32],
-    /// Hash of the web bundle, if any.
-    #[serde(default)]
-    pub web_bundle_hash: Option<String>,
-}
-
 /// One line of the log as served: the entry's exact text is kept, so its hash can be checked.
 #[derive(Clone, Debug, Deserialize)]
 pub struct LogLine {
@@ -177,17 +140,6 @@ impl LogLine {
 #[derive(Deserialize)]
 struct LogPage {
     entries: Vec<LogLine>,
-}
-
-/// `POST /api/challenges` answer.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct ChallengeAnswer {
-    /// Position in the log.
-    pub seq: u64,
-    /// The challenged ballot's tracking code.
-    pub tracking_code: String,
-    /// What the board decoded, per question the option names.
-    pub choices: Vec<Vec<String>>,
 }
 
 /// `GET /api/ballots/{code}` answer.

@@ -14,7 +14,6 @@ use psephos_crypto::dkg::{
     TrusteePublicKey, TrusteeSecretKey,
 };
 use psephos_crypto::elgamal::CiphertextSum;
-use psephos_crypto::threshold::DecryptionShare;
 use psephos_crypto::Scalar;
 use psephos_record::entry::{
     AcceptanceEntry, DecryptionEntry, Entry, OpenEntry, SharesEntry, TallyEntry,
@@ -556,29 +555,7 @@ pub async fn decrypt(
             "this key share is not trustee {index}'s share of this election"
         )));
     }
-    let h_e = audit.election_hash;
-    let questions: Vec<Vec<DecryptionShare>> = tally
-        .questions
-        .iter()
-        .enumerate()
-        .map(|(q, options)| {
-            options
-                .iter()
-                .enumerate()
-                .map(|(o, ct)| {
-                    DecryptionShare::compute(key_share, &h_e, q as u32, o as u32, ct, &mut OsRng)
-                })
-                .collect()
-        })
-        .collect();
-    let seq = client
-        .post_trustee(
-            "decryption",
-            &DecryptionEntry {
-                trustee: index,
-                questions,
-            },
-        )
-        .await?;
+    let entry = DecryptionEntry::compute(key_share, &audit.election_hash, &tally, &mut OsRng);
+    let seq = client.post_trustee("decryption", &entry).await?;
     Ok((audit, seq))
 }

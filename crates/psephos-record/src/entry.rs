@@ -5,7 +5,9 @@
 //! entry is a JSON object with one key naming its kind (docs/spec.md §7.3).
 
 use psephos_crypto::contest::BALLOT_ID_LEN;
-use psephos_crypto::dkg::{CoefficientCommitments, Complaint, EncryptedShare, TrusteePublicKey};
+use psephos_crypto::dkg::{
+    CoefficientCommitments, Complaint, EncryptedShare, KeyShare, TrusteePublicKey,
+};
 use psephos_crypto::elgamal::Ciphertext;
 use psephos_crypto::group::Element;
 use psephos_crypto::threshold::DecryptionShare;
@@ -166,6 +168,42 @@ pub struct DecryptionEntry {
     pub trustee: u32,
     /// Shares per question per option.
     pub questions: Vec<Vec<DecryptionShare>>,
+}
+
+impl DecryptionEntry {
+    /// Trustee `key_share`'s partial decryption of every sum of `tally`, each with its proof
+    /// bound to H_E, the trustee, the question and the option (docs/spec.md §6.2).
+    pub fn compute<R: rand_core::RngCore + rand_core::CryptoRng>(
+        key_share: &KeyShare,
+        election_hash: &Hash,
+        tally: &TallyEntry,
+        rng: &mut R,
+    ) -> Self {
+        let questions = tally
+            .questions
+            .iter()
+            .enumerate()
+            .map(|(q, sums)| {
+                sums.iter()
+                    .enumerate()
+                    .map(|(o, ct)| {
+                        DecryptionShare::compute(
+                            key_share,
+                            election_hash,
+                            q as u32,
+                            o as u32,
+                            ct,
+                            rng,
+                        )
+                    })
+                    .collect()
+            })
+            .collect();
+        DecryptionEntry {
+            trustee: key_share.index(),
+            questions,
+        }
+    }
 }
 
 /// The result.

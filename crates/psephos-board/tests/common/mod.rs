@@ -10,7 +10,6 @@ use psephos_board::{serve, Board, BoardConfig, BoardError, ElectionStatus};
 use psephos_crypto::dkg::{EncryptedShare, KeyShare, Polynomial, TrusteeSecretKey};
 use psephos_crypto::group::{Element, FixedBase};
 use psephos_crypto::nonce::BallotSeed;
-use psephos_crypto::threshold::DecryptionShare;
 use psephos_record::credential::generate_code;
 use psephos_record::entry::{AcceptanceEntry, DecryptionEntry, Entry, RawLine, SharesEntry};
 use psephos_record::hash::Hash;
@@ -490,29 +489,7 @@ pub async fn finish(api: &Api, init: &psephos_board::InitOutput, shares: &[KeySh
         })
         .expect("tally");
     for ks in &shares[..st.threshold as usize] {
-        let d = DecryptionEntry {
-            trustee: ks.index(),
-            questions: tally
-                .questions
-                .iter()
-                .enumerate()
-                .map(|(q, cts)| {
-                    cts.iter()
-                        .enumerate()
-                        .map(|(o, ct)| {
-                            DecryptionShare::compute(
-                                ks,
-                                &election_hash,
-                                q as u32,
-                                o as u32,
-                                ct,
-                                &mut OsRng,
-                            )
-                        })
-                        .collect()
-                })
-                .collect(),
-        };
+        let d = DecryptionEntry::compute(ks, &election_hash, &tally, &mut OsRng);
         api.ok(
             "/api/trustee/decryption",
             Some(&init.trustee_tokens[ks.index() as usize - 1]),
