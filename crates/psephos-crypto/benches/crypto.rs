@@ -172,6 +172,18 @@ fn primitives(c: &mut Criterion) {
     g.bench_function("decompress (Element::decode)", |b| {
         b.iter(|| Element::decode(black_box(&encoded)))
     });
+    let encodings: Vec<[u8; 32]> = points.iter().map(|p| p.compress().to_bytes()).collect();
+    g.bench_function("decompress 1000 one by one (Element::decode)", |b| {
+        b.iter(|| {
+            black_box(&encodings)
+                .iter()
+                .map(Element::decode)
+                .collect::<Vec<_>>()
+        })
+    });
+    g.bench_function("decompress 1000 batched (Element::decode_batch)", |b| {
+        b.iter(|| Element::decode_batch(black_box(&encodings)))
+    });
     g.bench_function("compress", |b| {
         let p = mul_g(&x);
         b.iter(|| black_box(&p).compress())

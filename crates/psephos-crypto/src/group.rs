@@ -30,16 +30,47 @@ pub fn mul_g(x: &Scalar) -> RistrettoPoint {
 
 /// Decodes 64 lowercase hex characters into 32 bytes.
 pub fn hex32(text: &str) -> Result<[u8; 32], DecodeError> {
-    let bad = DecodeError::BadHex {
+    lower_hex(text).ok_or(DecodeError::BadHex {
         expected: 64,
         bytes: 32,
+    })
+}
+
+/// Decodes exactly `2·N` lowercase hex characters (`0-9`, `a-f`; nothing else) into `N` bytes.
+///
+/// Every point, scalar, hash and signature of the record goes through here, several per
+/// ballot, so it uses a table instead of the general-purpose `hex` crate (about five times
+/// faster).
+pub fn lower_hex<const N: usize>(text: &str) -> Option<[u8; N]> {
+    /// The value of each lowercase hex digit; `INVALID` for every other byte.
+    const INVALID: u8 = 0xff;
+    const DIGITS: [u8; 256] = {
+        let mut t = [INVALID; 256];
+        let mut c = 0;
+        while c < 10 {
+            t[b'0' as usize + c] = c as u8;
+            c += 1;
+        }
+        let mut c = 0;
+        while c < 6 {
+            t[b'a' as usize + c] = 10 + c as u8;
+            c += 1;
+        }
+        t
     };
-    if text.len() != 64 || text.bytes().any(|c| c.is_ascii_uppercase()) {
-        return Err(bad);
+    let text = text.as_bytes();
+    if text.len() != 2 * N {
+        return None;
     }
-    let mut out = [0u8; 32];
-    hex::decode_to_slice(text, &mut out).map_err(|_| bad)?;
-    Ok(out)
+    let mut out = [0u8; N];
+    let mut invalid = 0u8;
+    for (byte, pair) in out.iter_mut().zip(text.chunks_exact(2)) {
+        let (hi, lo) = (DIGITS[pair[0] as usize], DIGITS[pair[1] as usize]);
+        // An invalid digit has its high bit set, which no valid one has.
+        invalid |= hi | lo;
+        *byte = (hi << 4) | lo;
+    }
+    (invalid & 0x80 == 0).then_some(out)
 }
 
 /// A checked group element: a point together with its canonical encoding.
@@ -72,9 +103,32 @@ impl Element {
 
     /// Strictly decodes 32 bytes: canonical, and not the identity.
     pub fn decode(bytes: &[u8; 32]) -> Result<Self, DecodeError> {
-        let point = CompressedRistretto(*bytes)
-            .decompress()
-            .ok_or(DecodeError::NonCanonicalPoint)?;
+        let point = match predecoded::take(bytes) {
+            Some(point) => point,
+            None => CompressedRistretto(*bytes)
+                .decompress()
+                .ok_or(DecodeError::NonCanonicalPoint)?,
+        };
+        Self::checked(point, bytes)
+    }
+
+    /// Strictly decodes many encodings at once: element `i` of the result is
+    /// `Element::decode(&encodings[i])`, but the square roots of decompression are taken four
+    /// at a time (see `vendor/README.md`), which makes each about twice as fast.
+    pub fn decode_batch(encodings: &[[u8; 32]]) -> Vec<Result<Self, DecodeError>> {
+        let compressed: Vec<CompressedRistretto> =
+            encodings.iter().map(|e| CompressedRistretto(*e)).collect();
+        CompressedRistretto::decompress_batch(&compressed)
+            .into_iter()
+            .zip(encodings)
+            .map(|(point, bytes)| {
+                Self::checked(point.ok_or(DecodeError::NonCanonicalPoint)?, bytes)
+            })
+            .collect()
+    }
+
+    /// The last step of strict decoding: `point` decompressed from `bytes`, not the identity.
+    fn checked(point: RistrettoPoint, bytes: &[u8; 32]) -> Result<Self, DecodeError> {
         if point.is_identity() {
             return Err(DecodeError::IdentityPoint);
         }
@@ -129,6 +183,69 @@ impl<'de> Deserialize<'de> for Element {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
         Element::from_hex(&text).map_err(de::Error::custom)
+    }
+}
+
+/// Points decoded ahead of a parse, so that a parser that decodes one element at a time (serde)
+/// still gets batched decompression.
+pub mod predecoded {
+    use core::cell::RefCell;
+
+    use curve25519_dalek::ristretto::RistrettoPoint;
+
+    use super::Element;
+
+    /// Decoded elements in the order the parse will ask for them, and how many it has taken.
+    #[derive(Default)]
+    struct Queue {
+        elements: Vec<Element>,
+        next: usize,
+    }
+
+    std::thread_local! {
+        static QUEUE: RefCell<Queue> = RefCell::new(Queue::default());
+    }
+
+    /// Runs `f` with `encodings` decoded ahead, in one batch: while `f` runs on this thread,
+    /// [`Element::decode`] of the next of these encodings, in order, takes its decoded point
+    /// instead of decompressing it again.
+    ///
+    /// Only an encoding that decodes is queued, and it is used only for exactly the same
+    /// bytes, so the result of every decode is the same as without this; a guess that is
+    /// wrong (bytes that are not decoded as an element, or not in this order) costs speed,
+    /// not correctness. Invalid encodings are left for `Element::decode` to report.
+    pub fn with<R>(encodings: &[[u8; 32]], f: impl FnOnce() -> R) -> R {
+        let elements: Vec<Element> = Element::decode_batch(encodings)
+            .into_iter()
+            .filter_map(Result::ok)
+            .collect();
+        let outer = QUEUE.with(|q| q.replace(Queue { elements, next: 0 }));
+        // Restored even if `f` unwinds, so that a later parse on this thread is not offered
+        // the points of this one.
+        struct Restore(Option<Queue>);
+        impl Drop for Restore {
+            fn drop(&mut self) {
+                if let Some(outer) = self.0.take() {
+                    QUEUE.with(|q| q.replace(outer));
+                }
+            }
+        }
+        let _restore = Restore(Some(outer));
+        f()
+    }
+
+    /// The queued point for `bytes`, if the next queued element has exactly these bytes.
+    pub(super) fn take(bytes: &[u8; 32]) -> Option<RistrettoPoint> {
+        QUEUE.with(|q| {
+            let mut q = q.borrow_mut();
+            let element = q.elements.get(q.next)?;
+            if element.as_bytes() != bytes {
+                return None;
+            }
+            let point = *element.point();
+            q.next += 1;
+            Some(point)
+        })
     }
 }
 
@@ -292,6 +409,32 @@ mod tests {
     }
 
     #[test]
+    fn lower_hex_accepts_exactly_lowercase_hex() {
+        let bytes: Vec<u8> = (0..=255).collect();
+        for chunk in bytes.chunks(32) {
+            let text = hex::encode(chunk);
+            let expected: [u8; 32] = chunk.try_into().unwrap();
+            assert_eq!(lower_hex::<32>(&text), Some(expected));
+            assert_eq!(hex32(&text), Ok(expected));
+        }
+        for bad in 0..=255u8 {
+            if bad.is_ascii_digit() || (b'a'..=b'f').contains(&bad) {
+                continue;
+            }
+            for at in [0, 1, 63] {
+                let mut text = "0f".repeat(32).into_bytes();
+                text[at] = bad;
+                let text = String::from_utf8_lossy(&text);
+                assert_eq!(lower_hex::<32>(&text), None, "{bad:#04x} at {at}");
+            }
+        }
+        assert_eq!(lower_hex::<2>("0a0B"), None);
+        assert_eq!(lower_hex::<2>("0a0"), None);
+        assert_eq!(lower_hex::<2>("0a0b0"), None);
+        assert_eq!(lower_hex::<0>(""), Some([]));
+    }
+
+    #[test]
     fn hex_is_strict() {
         let e = Element::from_point(G);
         assert!(Element::from_hex(&e.to_hex().to_uppercase()).is_err());
@@ -305,6 +448,96 @@ mod tests {
         assert_eq!(half() * Scalar::from(2u64), Scalar::ONE);
         assert_eq!(half(), Scalar::from(2u64).invert());
         assert_eq!(g_half() + g_half(), G);
+    }
+
+    /// Encodings of every kind `decode` tells apart: valid points, the identity, non-canonical
+    /// field elements, negative ones, the high bit, non-squares (random bytes), in an order
+    /// that puts each kind in every position of a group of four.
+    fn mixed_encodings() -> Vec<[u8; 32]> {
+        let mut out = Vec::new();
+        let mut seed = [7u8; 32];
+        for i in 0..40u64 {
+            let valid = mul_g(&Scalar::from(i * 7919 + 1)).compress().to_bytes();
+            seed = *blake3::hash(&seed).as_bytes();
+            match i % 6 {
+                0 | 3 => out.push(valid),
+                1 => out.push([0u8; 32]),
+                2 => out.push(seed),
+                4 => {
+                    let mut high = valid;
+                    high[31] |= 0x80;
+                    out.push(high);
+                }
+                _ => {
+                    let mut p = [0xffu8; 32];
+                    p[0] = 0xed;
+                    p[31] = 0x7f;
+                    out.push(p);
+                }
+            }
+            if i % 5 == 0 {
+                let mut negative = valid;
+                negative[0] |= 1;
+                out.push(negative);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn batch_decode_is_decode() {
+        let encodings = mixed_encodings();
+        let single: Vec<_> = encodings.iter().map(Element::decode).collect();
+        assert!(single.iter().any(Result::is_ok));
+        assert!(single.iter().any(Result::is_err));
+        // Every length, so that every short last group of four is exercised.
+        for n in 0..=encodings.len() {
+            assert_eq!(Element::decode_batch(&encodings[..n]), single[..n]);
+        }
+        // Many random valid points.
+        let valid: Vec<[u8; 32]> = (0..257u64)
+            .map(|i| {
+                mul_g(&Scalar::from_bytes_mod_order(
+                    *blake3::hash(&i.to_le_bytes()).as_bytes(),
+                ))
+                .compress()
+                .to_bytes()
+            })
+            .collect();
+        for (e, bytes) in Element::decode_batch(&valid).iter().zip(&valid) {
+            assert_eq!(e.as_ref().map(Element::to_bytes), Ok(*bytes));
+            assert_eq!(
+                e.as_ref().map(|e| e.point().compress().to_bytes()),
+                Ok(*bytes)
+            );
+        }
+    }
+
+    #[test]
+    fn predecoded_points_are_used_only_for_their_own_bytes() {
+        let encodings = mixed_encodings();
+        let single: Vec<_> = encodings.iter().map(Element::decode).collect();
+        // In order, out of order, and with bytes never queued: always what `decode` says.
+        predecoded::with(&encodings, || {
+            for (bytes, expected) in encodings.iter().zip(&single) {
+                assert_eq!(&Element::decode(bytes), expected);
+            }
+        });
+        predecoded::with(&encodings, || {
+            for (bytes, expected) in encodings.iter().zip(&single).rev() {
+                assert_eq!(&Element::decode(bytes), expected);
+            }
+            let other = mul_g(&Scalar::from(99u64)).compress().to_bytes();
+            assert_eq!(Element::decode(&other).map(|e| e.to_bytes()), Ok(other));
+        });
+        // A queued point is taken once; the queue is gone after the parse.
+        let g = G.compress().to_bytes();
+        predecoded::with(&[g], || {
+            assert_eq!(predecoded::take(&g), Some(G));
+            assert_eq!(predecoded::take(&g), None);
+        });
+        predecoded::with(&[g], || ());
+        assert_eq!(predecoded::take(&g), None);
     }
 
     #[test]

@@ -106,12 +106,7 @@ pub mod hex16 {
 
     /// Parses 32 lowercase hex characters.
     pub fn parse16(text: &str) -> Result<[u8; 16], &'static str> {
-        if text.len() != 32 || text.bytes().any(|c| c.is_ascii_uppercase()) {
-            return Err("expected 32 lowercase hex characters");
-        }
-        let mut out = [0u8; 16];
-        hex::decode_to_slice(text, &mut out).map_err(|_| "expected 32 lowercase hex characters")?;
-        Ok(out)
+        psephos_crypto::group::lower_hex(text).ok_or("expected 32 lowercase hex characters")
     }
 }
 
@@ -127,15 +122,8 @@ pub mod hex64 {
     /// Strictly parses 128 lowercase hex characters.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[u8; 64], D::Error> {
         let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        if text.len() != 128 || text.bytes().any(|c| c.is_ascii_uppercase()) {
-            return Err(serde::de::Error::custom(
-                "expected 128 lowercase hex characters",
-            ));
-        }
-        let mut out = [0u8; 64];
-        hex::decode_to_slice(text.as_bytes(), &mut out)
-            .map_err(|_| serde::de::Error::custom("expected 128 lowercase hex characters"))?;
-        Ok(out)
+        psephos_crypto::group::lower_hex(&text)
+            .ok_or_else(|| serde::de::Error::custom("expected 128 lowercase hex characters"))
     }
 }
 
