@@ -148,9 +148,9 @@ pub fn parse_board_line(line: u64, text: &str) -> Result<Parsed, InputError> {
 /// ciphertexts' points and its proofs' commitments, which serde will decode in this order.
 fn point_encodings(json: &str) -> Vec<[u8; 32]> {
     let bytes = json.as_bytes();
-    json.match_indices("\":\"")
-        .filter(|(i, _)| *i >= 2 && matches!(&bytes[i - 2..*i], b"\"a" | b"\"b"))
-        .filter_map(|(i, _)| json.get(i + 3..i + 3 + 64))
+    memchr::memmem::find_iter(bytes, b"\":\"")
+        .filter(|&i| i >= 2 && matches!(&bytes[i - 2..i], b"\"a" | b"\"b"))
+        .filter_map(|i| json.get(i + 3..i + 3 + 64))
         .filter_map(|hex| psephos_crypto::group::hex32(hex).ok())
         .collect()
 }
