@@ -75,6 +75,15 @@ cargo test --workspace 2>&1 | tee "$test_log"
 end
 
 # ---------------------------------------------------------------------------
+# The patched curve25519-dalek (vendor/README.md) decompresses points in batches with AVX-512
+# IFMA where the CPU has it, else with interleaved serial arithmetic. `cargo test` above
+# exercised whichever this CPU picks; this runs the same checks on the serial code.
+begin "batched decompression on dalek's serial backend"
+RUSTFLAGS='--cfg curve25519_dalek_backend="serial"' \
+    cargo test -p psephos-crypto --lib --target-dir target/dalek-serial -- group::tests
+end
+
+# ---------------------------------------------------------------------------
 begin "wasm32 build (scripts/check-wasm.sh)"
 "$ROOT/scripts/check-wasm.sh"
 end

@@ -306,16 +306,16 @@ impl FieldElement {
         (was_nonzero_square, r)
     }
 
-    /// psephos patch: `(p-5)/8`-th powers of eight elements at once, by the addition chain of
+    /// psephos patch: `(p-5)/8`-th powers of twelve elements at once, by the addition chain of
     /// [`FieldElement::pow_p58`] run on all of them in lock step. The chains are independent,
     /// so the processor overlaps them (a single chain waits on each squaring's carries); with
-    /// AVX-512 IFMA they run four to a vector, two vectors at a time.
-    pub(crate) fn pow_p58_x8(x: &[FieldElement; 8]) -> [FieldElement; 8] {
+    /// AVX-512 IFMA they run four to a vector, three vectors at a time.
+    pub(crate) fn pow_p58_x12(x: &[FieldElement; 12]) -> [FieldElement; 12] {
         #[cfg(all(curve25519_dalek_backend = "simd", nightly))]
         if backend::avx512ifma_available() {
-            return backend::vector::ifma::field::pow_p58_x8(x);
+            return backend::vector::ifma::field::pow_p58_x12(x);
         }
-        let mut out = [FieldElement::ONE; 8];
+        let mut out = [FieldElement::ONE; 12];
         for (half, o) in x.chunks_exact(4).zip(out.chunks_exact_mut(4)) {
             let lanes: &[FieldElement; 4] = half.try_into().expect("chunks of four");
             o.copy_from_slice(&FieldElement::pow_p58_x4_interleaved(lanes));
@@ -363,22 +363,60 @@ impl FieldElement {
     }
 
     /// psephos patch: `invsqrt` of every element of `inputs`, written to `out` (same length):
-    /// `out[i] == inputs[i].invsqrt()`, computed eight exponentiations at a time.
-    pub(crate) fn batch_invsqrt(inputs: &[FieldElement], out: &mut [(Choice, FieldElement)]) {
+    /// `out[i] == inputs[i].invsqrt()`, computed twelve exponentiations at a time.
+    ///
+    /// Variable time: for public inputs only (the batch decodes public encodings).
+    pub(crate) fn batch_invsqrt_vartime(
+        inputs: &[FieldElement],
+        out: &mut [(Choice, FieldElement)],
+    ) {
         assert_eq!(inputs.len(), out.len());
         let one = FieldElement::ONE;
-        for (vs, outs) in inputs.chunks(8).zip(out.chunks_mut(8)) {
+        // What v·r² is compared with in `sqrt_ratio_i_finish` when u = 1: u, −u and −u·i.
+        let targets = [
+            one.as_bytes(),
+            (-&one).as_bytes(),
+            (-&constants::SQRT_M1).as_bytes(),
+        ];
+        for (vs, outs) in inputs.chunks(12).zip(out.chunks_mut(12)) {
             // A short last chunk is padded with ones, whose results are dropped.
-            let mut uv3 = [one; 8];
-            let mut uv7 = [one; 8];
+            let mut uv3 = [one; 12];
+            let mut uv7 = [one; 12];
             for (i, v) in vs.iter().enumerate() {
                 (uv3[i], uv7[i]) = FieldElement::sqrt_ratio_i_powers(&one, v);
             }
-            let p58 = FieldElement::pow_p58_x8(&uv7);
+            let p58 = FieldElement::pow_p58_x12(&uv7);
             for (i, (v, o)) in vs.iter().zip(outs.iter_mut()).enumerate() {
-                *o = FieldElement::sqrt_ratio_i_finish(&one, v, &uv3[i], &p58[i]);
+                *o = FieldElement::invsqrt_finish_vartime(v, &uv3[i], &p58[i], &targets);
             }
         }
+    }
+
+    /// psephos patch: [`FieldElement::sqrt_ratio_i_finish`] for u = 1, comparing bytes in
+    /// variable time instead of with three constant-time comparisons (each of which
+    /// re-encodes both sides), for [`FieldElement::batch_invsqrt_vartime`].
+    fn invsqrt_finish_vartime(
+        v: &FieldElement,
+        uv3: &FieldElement,
+        uv7_p58: &FieldElement,
+        targets: &[[u8; 32]; 3],
+    ) -> (Choice, FieldElement) {
+        let mut r = uv3 * uv7_p58;
+        let check = (v * &r.square()).as_bytes();
+        let correct_sign_sqrt = check == targets[0];
+        let flipped_sign_sqrt = check == targets[1];
+        let flipped_sign_sqrt_i = check == targets[2];
+        if flipped_sign_sqrt || flipped_sign_sqrt_i {
+            r = &constants::SQRT_M1 * &r;
+        }
+        // Choose the nonnegative square root.
+        if r.as_bytes()[0] & 1 == 1 {
+            r = -&r;
+        }
+        (
+            Choice::from((correct_sign_sqrt || flipped_sign_sqrt) as u8),
+            r,
+        )
     }
 
     /// Attempt to compute `sqrt(1/self)` in constant time.

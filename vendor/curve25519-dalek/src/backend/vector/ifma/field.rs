@@ -841,30 +841,31 @@ mod test {
     }
 }
 
-/// psephos patch: `x^((p-5)/8)` of eight field elements in two vectors, by the addition chain
-/// of `FieldElement::pow_p58`; the two vectors are independent, so their multiplications
+/// psephos patch: `x^((p-5)/8)` of twelve field elements in three vectors, by the addition chain
+/// of `FieldElement::pow_p58`; the three vectors are independent, so their multiplications
 /// overlap. Only called once the CPU is known to have AVX-512 IFMA and VL.
 #[unsafe_target_feature("avx512ifma,avx512vl")]
 #[rustfmt::skip] // keep alignment of explanatory comments
-pub(crate) fn pow_p58_x8(x: &[FieldElement51; 8]) -> [FieldElement51; 8] {
-    type Pair = [F51x4Reduced; 2];
+pub(crate) fn pow_p58_x12(x: &[FieldElement51; 12]) -> [FieldElement51; 12] {
+    type Pair = [F51x4Reduced; 3];
     #[unsafe_target_feature("avx512ifma,avx512vl")]
     #[inline]
     fn sq(a: &Pair, k: u32) -> Pair {
         let mut a = *a;
         for _ in 0..k {
-            a = [F51x4Reduced::from(a[0].square()), F51x4Reduced::from(a[1].square())];
+            a = [F51x4Reduced::from(a[0].square()), F51x4Reduced::from(a[1].square()), F51x4Reduced::from(a[2].square())];
         }
         a
     }
     #[unsafe_target_feature("avx512ifma,avx512vl")]
     #[inline]
     fn mul(a: &Pair, b: &Pair) -> Pair {
-        [F51x4Reduced::from(&a[0] * &b[0]), F51x4Reduced::from(&a[1] * &b[1])]
+        [F51x4Reduced::from(&a[0] * &b[0]), F51x4Reduced::from(&a[1] * &b[1]), F51x4Reduced::from(&a[2] * &b[2])]
     }
     let x: Pair = [
         F51x4Reduced::from(F51x4Unreduced::new(&x[0], &x[1], &x[2], &x[3])),
         F51x4Reduced::from(F51x4Unreduced::new(&x[4], &x[5], &x[6], &x[7])),
+        F51x4Reduced::from(F51x4Unreduced::new(&x[8], &x[9], &x[10], &x[11])),
     ];
     let t0  = sq(&x, 1);               // 1
     let t1  = sq(&t0, 2);              // 3
@@ -887,8 +888,9 @@ pub(crate) fn pow_p58_x8(x: &[FieldElement51; 8]) -> [FieldElement51; 8] {
     let t18 = sq(&t17, 50);            // 249..50
     let t19 = mul(&t18, &t13);         // 249..0
     let t20 = sq(&t19, 2);             // 251..2
-    let [lo, hi] = mul(&x, &t20);      // 251..2,0
+    let [lo, mid, hi] = mul(&x, &t20);      // 251..2,0
     let [a, b, c, d] = F51x4Unreduced::from(lo).split();
-    let [e, f, g, h] = F51x4Unreduced::from(hi).split();
-    [a, b, c, d, e, f, g, h]
+    let [e, f, g, h] = F51x4Unreduced::from(mid).split();
+    let [i, j, k, l] = F51x4Unreduced::from(hi).split();
+    [a, b, c, d, e, f, g, h, i, j, k, l]
 }
