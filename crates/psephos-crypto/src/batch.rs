@@ -83,9 +83,10 @@ impl BatchVerifier {
 
     /// A fresh random weight below 2¹²⁸.
     pub fn weight(&mut self) -> Scalar {
-        let mut bytes = [0u8; 32];
-        self.weights.fill(&mut bytes[..16]);
-        Scalar::from_bytes_mod_order(bytes)
+        let mut bytes = [0u8; 16];
+        self.weights.fill(&mut bytes);
+        // Below 2¹²⁸ < ℓ: already reduced, so no reduction to pay for.
+        Scalar::from(u128::from_le_bytes(bytes))
     }
 
     /// Adds `s·G`.

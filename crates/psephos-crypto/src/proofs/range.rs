@@ -311,12 +311,19 @@ impl RangeProof {
             // w1·(aⱼ + cⱼ·A − zⱼ·G) + w2·(bⱼ + cⱼ·B − cⱼ·v·G − zⱼ·K) = 0. The commitments get
             // the bare 128-bit weights, so Pippenger skips their upper digits (see
             // `BatchVerifier`).
-            batch.add_g(-(w1 * zj + w2 * cj * Scalar::from(v)));
+            let (w1_cj, w2_cj) = (w1 * cj, w2 * cj);
+            // v is 0 or 1 in every 0/1 proof and in a select-one sum proof: no multiplication.
+            let w2_cj_v = match v {
+                0 => Scalar::ZERO,
+                1 => w2_cj,
+                _ => w2_cj * Scalar::from(v),
+            };
+            batch.add_g(-(w1 * zj + w2_cj_v));
             batch.add_shared(key_base, -(w2 * zj));
             batch.add(w1, *br.a.point());
             batch.add(w2, *br.b.point());
-            terms.a += w1 * cj;
-            terms.b += w2 * cj;
+            terms.a += w1_cj;
+            terms.b += w2_cj;
         }
         Ok(terms)
     }
