@@ -211,6 +211,18 @@ fn peak_rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
+/// CPU seconds (user + system, all threads) this process has used so far, from
+/// `/proc/self/stat` (fields 14 and 15, in clock ticks of 1/100 s: USER_HZ is 100 in Linux's
+/// user-space ABI). `None` where there is no procfs.
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The command name (field 2) is in parentheses and may contain spaces.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i)?.parse::<u64>().ok();
+    // After the name: state is field 3, so utime (14) and stime (15) are at 11 and 12.
+    Some((ticks(11)? + ticks(12)?) as f64 / 100.0)
+}
+
 fn bench(cli: &Cli) -> ExitCode {
     if cli.bench.len() > 1 {
         // One process per size, so that each peak RSS is its own.
@@ -260,6 +272,7 @@ fn bench(cli: &Cli) -> ExitCode {
             ..Options::default()
         };
         let started = Instant::now();
+        let cpu_before = cpu_seconds();
         let report = match verify_dir(&dir, &options) {
             Ok(r) => r,
             Err(e) => {
@@ -268,8 +281,12 @@ fn bench(cli: &Cli) -> ExitCode {
             }
         };
         let elapsed = started.elapsed();
+        let cpu = match (cpu_before, cpu_seconds()) {
+            (Some(a), Some(b)) => format!(" ({:.1} µs of CPU)", (b - a) * 1e6 / n as f64),
+            _ => String::new(),
+        };
         println!(
-            "{n:>7} ballots: {:.2} s, {:.1} µs/ballot, {} threads, passed={}, peak RSS {} MiB",
+            "{n:>7} ballots: {:.2} s, {:.1} µs/ballot{cpu}, {} threads, passed={}, peak RSS {} MiB",
             elapsed.as_secs_f64(),
             elapsed.as_secs_f64() * 1e6 / n as f64,
             rayon::current_num_threads(),
