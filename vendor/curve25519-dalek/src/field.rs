@@ -306,21 +306,25 @@ impl FieldElement {
         (was_nonzero_square, r)
     }
 
-    /// psephos patch: `(p-5)/8`-th powers of twelve elements at once, by the addition chain of
-    /// [`FieldElement::pow_p58`] run on all of them in lock step. The chains are independent,
-    /// so the processor overlaps them (a single chain waits on each squaring's carries); with
-    /// AVX-512 IFMA they run four to a vector, three vectors at a time.
-    pub(crate) fn pow_p58_x12(x: &[FieldElement; 12]) -> [FieldElement; 12] {
+    /// psephos patch: `(p-5)/8`-th powers of the elements of `groups` (one to three groups of
+    /// four), in place, by the addition chain of [`FieldElement::pow_p58`] run on all of them
+    /// in lock step. The chains are independent, so the processor overlaps them (a single
+    /// chain waits on each squaring's carries); with AVX-512 IFMA each group is one vector.
+    fn pow_p58_groups(groups: &mut [[FieldElement; 4]]) {
         #[cfg(all(curve25519_dalek_backend = "simd", nightly))]
         if backend::avx512ifma_available() {
-            return backend::vector::ifma::field::pow_p58_x12(x);
+            use backend::vector::ifma::field::pow_p58_vectors;
+            match groups {
+                [a] => *a = pow_p58_vectors(&[*a])[0],
+                [a, b] => [*a, *b] = pow_p58_vectors(&[*a, *b]),
+                [a, b, c] => [*a, *b, *c] = pow_p58_vectors(&[*a, *b, *c]),
+                _ => groups.chunks_mut(3).for_each(FieldElement::pow_p58_groups),
+            }
+            return;
         }
-        let mut out = [FieldElement::ONE; 12];
-        for (half, o) in x.chunks_exact(4).zip(out.chunks_exact_mut(4)) {
-            let lanes: &[FieldElement; 4] = half.try_into().expect("chunks of four");
-            o.copy_from_slice(&FieldElement::pow_p58_x4_interleaved(lanes));
+        for group in groups.iter_mut() {
+            *group = FieldElement::pow_p58_x4_interleaved(group);
         }
-        out
     }
 
     #[rustfmt::skip] // keep alignment of explanatory comments
@@ -379,15 +383,17 @@ impl FieldElement {
             (-&constants::SQRT_M1).as_bytes(),
         ];
         for (vs, outs) in inputs.chunks(12).zip(out.chunks_mut(12)) {
-            // A short last chunk is padded with ones, whose results are dropped.
-            let mut uv3 = [one; 12];
-            let mut uv7 = [one; 12];
+            // Groups of four; a short last group is padded with ones, whose results are dropped.
+            let mut uv3 = [[one; 4]; 3];
+            let mut uv7 = [[one; 4]; 3];
             for (i, v) in vs.iter().enumerate() {
-                (uv3[i], uv7[i]) = FieldElement::sqrt_ratio_i_powers(&one, v);
+                (uv3[i / 4][i % 4], uv7[i / 4][i % 4]) = FieldElement::sqrt_ratio_i_powers(&one, v);
             }
-            let p58 = FieldElement::pow_p58_x12(&uv7);
+            let groups = vs.len().div_ceil(4);
+            FieldElement::pow_p58_groups(&mut uv7[..groups]);
             for (i, (v, o)) in vs.iter().zip(outs.iter_mut()).enumerate() {
-                *o = FieldElement::invsqrt_finish_vartime(v, &uv3[i], &p58[i], &targets);
+                let (uv3, p58) = (&uv3[i / 4][i % 4], &uv7[i / 4][i % 4]);
+                *o = FieldElement::invsqrt_finish_vartime(v, uv3, p58, &targets);
             }
         }
     }

@@ -841,32 +841,39 @@ mod test {
     }
 }
 
-/// psephos patch: `x^((p-5)/8)` of twelve field elements in three vectors, by the addition chain
-/// of `FieldElement::pow_p58`; the three vectors are independent, so their multiplications
-/// overlap. Only called once the CPU is known to have AVX-512 IFMA and VL.
+/// psephos patch: `x^((p-5)/8)` of `4·V` field elements in `V` vectors, by the addition chain
+/// of `FieldElement::pow_p58`; the vectors are independent, so their multiplications overlap.
+/// Only called once the CPU is known to have AVX-512 IFMA and VL.
 #[unsafe_target_feature("avx512ifma,avx512vl")]
 #[rustfmt::skip] // keep alignment of explanatory comments
-pub(crate) fn pow_p58_x12(x: &[FieldElement51; 12]) -> [FieldElement51; 12] {
-    type Pair = [F51x4Reduced; 3];
+pub(crate) fn pow_p58_vectors<const V: usize>(
+    x: &[[FieldElement51; 4]; V],
+) -> [[FieldElement51; 4]; V] {
     #[unsafe_target_feature("avx512ifma,avx512vl")]
     #[inline]
-    fn sq(a: &Pair, k: u32) -> Pair {
+    fn sq<const V: usize>(a: &[F51x4Reduced; V], k: u32) -> [F51x4Reduced; V] {
         let mut a = *a;
         for _ in 0..k {
-            a = [F51x4Reduced::from(a[0].square()), F51x4Reduced::from(a[1].square()), F51x4Reduced::from(a[2].square())];
+            for v in a.iter_mut() {
+                *v = F51x4Reduced::from(v.square());
+            }
         }
         a
     }
     #[unsafe_target_feature("avx512ifma,avx512vl")]
     #[inline]
-    fn mul(a: &Pair, b: &Pair) -> Pair {
-        [F51x4Reduced::from(&a[0] * &b[0]), F51x4Reduced::from(&a[1] * &b[1]), F51x4Reduced::from(&a[2] * &b[2])]
+    fn mul<const V: usize>(a: &[F51x4Reduced; V], b: &[F51x4Reduced; V]) -> [F51x4Reduced; V] {
+        let mut out = *a;
+        for (o, b) in out.iter_mut().zip(b) {
+            *o = F51x4Reduced::from(&*o * b);
+        }
+        out
     }
-    let x: Pair = [
-        F51x4Reduced::from(F51x4Unreduced::new(&x[0], &x[1], &x[2], &x[3])),
-        F51x4Reduced::from(F51x4Unreduced::new(&x[4], &x[5], &x[6], &x[7])),
-        F51x4Reduced::from(F51x4Unreduced::new(&x[8], &x[9], &x[10], &x[11])),
-    ];
+    let mut v = [F51x4Reduced::from(F51x4Unreduced::ZERO); V];
+    for (v, x) in v.iter_mut().zip(x) {
+        *v = F51x4Reduced::from(F51x4Unreduced::new(&x[0], &x[1], &x[2], &x[3]));
+    }
+    let x = v;
     let t0  = sq(&x, 1);               // 1
     let t1  = sq(&t0, 2);              // 3
     let t2  = mul(&x, &t1);            // 3,0
@@ -888,9 +895,10 @@ pub(crate) fn pow_p58_x12(x: &[FieldElement51; 12]) -> [FieldElement51; 12] {
     let t18 = sq(&t17, 50);            // 249..50
     let t19 = mul(&t18, &t13);         // 249..0
     let t20 = sq(&t19, 2);             // 251..2
-    let [lo, mid, hi] = mul(&x, &t20);      // 251..2,0
-    let [a, b, c, d] = F51x4Unreduced::from(lo).split();
-    let [e, f, g, h] = F51x4Unreduced::from(mid).split();
-    let [i, j, k, l] = F51x4Unreduced::from(hi).split();
-    [a, b, c, d, e, f, g, h, i, j, k, l]
+    let t21 = mul(&x, &t20);           // 251..2,0
+    let mut out = [[FieldElement51::ZERO; 4]; V];
+    for (o, t) in out.iter_mut().zip(t21) {
+        *o = F51x4Unreduced::from(t).split();
+    }
+    out
 }
