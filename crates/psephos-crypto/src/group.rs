@@ -113,8 +113,10 @@ impl Element {
     }
 
     /// Strictly decodes many encodings at once: element `i` of the result is
-    /// `Element::decode(&encodings[i])`, but the square roots of decompression are taken four
-    /// at a time (see `vendor/README.md`), which makes each about twice as fast.
+    /// `Element::decode(&encodings[i])`, but the inverse square roots of decompression are
+    /// taken up to twelve at a time (see `vendor/README.md`), which makes each point about
+    /// three times as fast to decode. Variable time: for public encodings, as all of psephos's
+    /// points are.
     pub fn decode_batch(encodings: &[[u8; 32]]) -> Vec<Result<Self, DecodeError>> {
         let compressed: Vec<CompressedRistretto> =
             encodings.iter().map(|e| CompressedRistretto(*e)).collect();
