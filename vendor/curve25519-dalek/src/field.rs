@@ -330,13 +330,28 @@ impl FieldElement {
     #[rustfmt::skip] // keep alignment of explanatory comments
     fn pow_p58_x4_interleaved(x: &[FieldElement; 4]) -> [FieldElement; 4] {
         fn sq(a: &[FieldElement; 4], k: u32) -> [FieldElement; 4] {
-            let mut a = *a;
-            for _ in 0..k {
-                for lane in a.iter_mut() {
-                    *lane = lane.square();
-                }
+            // The u64 backend squares the four in one loop, with the squaring inlined, so that
+            // their instructions interleave; the others square lane by lane.
+            #[cfg(all(
+                not(curve25519_dalek_backend = "fiat"),
+                curve25519_dalek_bits = "64"
+            ))]
+            {
+                FieldElement::pow2k_lanes(a, k)
             }
-            a
+            #[cfg(not(all(
+                not(curve25519_dalek_backend = "fiat"),
+                curve25519_dalek_bits = "64"
+            )))]
+            {
+                let mut a = *a;
+                for _ in 0..k {
+                    for lane in a.iter_mut() {
+                        *lane = lane.square();
+                    }
+                }
+                a
+            }
         }
         fn mul(a: &[FieldElement; 4], b: &[FieldElement; 4]) -> [FieldElement; 4] {
             [&a[0] * &b[0], &a[1] * &b[1], &a[2] * &b[2], &a[3] * &b[3]]

@@ -450,112 +450,127 @@ impl FieldElement51 {
     }
 
     /// Given `k > 0`, return `self^(2^k)`.
-    #[rustfmt::skip] // keep alignment of c* calculations
     pub fn pow2k(&self, mut k: u32) -> FieldElement51 {
+        debug_assert!(k > 0);
+        let mut a: [u64; 5] = self.0;
+        loop {
+            Self::square_limbs(&mut a);
+            k -= 1;
+            if k == 0 {
+                break;
+            }
+        }
+        FieldElement51(a)
+    }
 
-        debug_assert!( k > 0 );
+    /// psephos patch: `x^(2^k)` of each of `N` elements, squaring all of them once per round so
+    /// that the processor overlaps the independent chains (one chain waits on its carries).
+    pub fn pow2k_lanes<const N: usize>(x: &[FieldElement51; N], k: u32) -> [FieldElement51; N] {
+        debug_assert!(k > 0);
+        let mut lanes = x.map(|f| f.0);
+        for _ in 0..k {
+            for a in lanes.iter_mut() {
+                Self::square_limbs(a);
+            }
+        }
+        lanes.map(FieldElement51)
+    }
 
+    /// One squaring of `a`, in place: the loop body of `pow2k` (psephos patch: moved out of
+    /// `pow2k`, unchanged, so that `pow2k_lanes` shares it).
+    #[rustfmt::skip] // keep alignment of c* calculations
+    #[inline(always)]
+    fn square_limbs(a: &mut [u64; 5]) {
         /// Multiply two 64-bit integers with 128 bits of output.
         #[inline(always)]
         fn m(x: u64, y: u64) -> u128 {
             (x as u128) * (y as u128)
         }
 
-        let mut a: [u64; 5] = self.0;
+        // Precondition: assume input limbs a[i] are bounded as
+        //
+        // a[i] < 2^(51 + b)
+        //
+        // where b is a real parameter measuring the "bit excess" of the limbs.
 
-        loop {
-            // Precondition: assume input limbs a[i] are bounded as
-            //
-            // a[i] < 2^(51 + b)
-            //
-            // where b is a real parameter measuring the "bit excess" of the limbs.
+        // Precomputation: 64-bit multiply by 19.
+        //
+        // This fits into a u64 whenever 51 + b + lg(19) < 64.
+        //
+        // Since 51 + b + lg(19) < 51 + 4.25 + b
+        //                       = 55.25 + b,
+        // this fits if b < 8.75.
+        let a3_19 = 19 * a[3];
+        let a4_19 = 19 * a[4];
 
-            // Precomputation: 64-bit multiply by 19.
-            //
-            // This fits into a u64 whenever 51 + b + lg(19) < 64.
-            //
-            // Since 51 + b + lg(19) < 51 + 4.25 + b
-            //                       = 55.25 + b,
-            // this fits if b < 8.75.
-            let a3_19 = 19 * a[3];
-            let a4_19 = 19 * a[4];
+        // Multiply to get 128-bit coefficients of output.
+        //
+        // The 128-bit multiplications by 2 turn into 1 slr + 1 slrd each,
+        // which doesn't seem any better or worse than doing them as precomputations
+        // on the 64-bit inputs.
+        let     c0: u128 = m(a[0],  a[0]) + 2*( m(a[1], a4_19) + m(a[2], a3_19) );
+        let mut c1: u128 = m(a[3], a3_19) + 2*( m(a[0],  a[1]) + m(a[2], a4_19) );
+        let mut c2: u128 = m(a[1],  a[1]) + 2*( m(a[0],  a[2]) + m(a[4], a3_19) );
+        let mut c3: u128 = m(a[4], a4_19) + 2*( m(a[0],  a[3]) + m(a[1],  a[2]) );
+        let mut c4: u128 = m(a[2],  a[2]) + 2*( m(a[0],  a[4]) + m(a[1],  a[3]) );
 
-            // Multiply to get 128-bit coefficients of output.
-            //
-            // The 128-bit multiplications by 2 turn into 1 slr + 1 slrd each,
-            // which doesn't seem any better or worse than doing them as precomputations
-            // on the 64-bit inputs.
-            let     c0: u128 = m(a[0],  a[0]) + 2*( m(a[1], a4_19) + m(a[2], a3_19) );
-            let mut c1: u128 = m(a[3], a3_19) + 2*( m(a[0],  a[1]) + m(a[2], a4_19) );
-            let mut c2: u128 = m(a[1],  a[1]) + 2*( m(a[0],  a[2]) + m(a[4], a3_19) );
-            let mut c3: u128 = m(a[4], a4_19) + 2*( m(a[0],  a[3]) + m(a[1],  a[2]) );
-            let mut c4: u128 = m(a[2],  a[2]) + 2*( m(a[0],  a[4]) + m(a[1],  a[3]) );
+        // Same bound as in multiply:
+        //    c[i] < 2^(102 + 2*b) * (1+i + (4-i)*19)
+        //         < 2^(102 + lg(1 + 4*19) + 2*b)
+        //         < 2^(108.27 + 2*b)
+        //
+        // The carry (c[i] >> 51) fits into a u64 when
+        //    108.27 + 2*b - 51 < 64
+        //    2*b < 6.73
+        //    b < 3.365.
+        //
+        // So we require b < 3 to ensure this fits.
+        debug_assert!(a[0] < (1 << 54));
+        debug_assert!(a[1] < (1 << 54));
+        debug_assert!(a[2] < (1 << 54));
+        debug_assert!(a[3] < (1 << 54));
+        debug_assert!(a[4] < (1 << 54));
 
-            // Same bound as in multiply:
-            //    c[i] < 2^(102 + 2*b) * (1+i + (4-i)*19)
-            //         < 2^(102 + lg(1 + 4*19) + 2*b)
-            //         < 2^(108.27 + 2*b)
-            //
-            // The carry (c[i] >> 51) fits into a u64 when
-            //    108.27 + 2*b - 51 < 64
-            //    2*b < 6.73
-            //    b < 3.365.
-            //
-            // So we require b < 3 to ensure this fits.
-            debug_assert!(a[0] < (1 << 54));
-            debug_assert!(a[1] < (1 << 54));
-            debug_assert!(a[2] < (1 << 54));
-            debug_assert!(a[3] < (1 << 54));
-            debug_assert!(a[4] < (1 << 54));
+        const LOW_51_BIT_MASK: u64 = (1u64 << 51) - 1;
 
-            const LOW_51_BIT_MASK: u64 = (1u64 << 51) - 1;
+        // Casting to u64 and back tells the compiler that the carry is bounded by 2^64, so
+        // that the addition is a u128 + u64 rather than u128 + u128.
+        c1 += ((c0 >> 51) as u64) as u128;
+        a[0] = (c0 as u64) & LOW_51_BIT_MASK;
 
-            // Casting to u64 and back tells the compiler that the carry is bounded by 2^64, so
-            // that the addition is a u128 + u64 rather than u128 + u128.
-            c1 += ((c0 >> 51) as u64) as u128;
-            a[0] = (c0 as u64) & LOW_51_BIT_MASK;
+        c2 += ((c1 >> 51) as u64) as u128;
+        a[1] = (c1 as u64) & LOW_51_BIT_MASK;
 
-            c2 += ((c1 >> 51) as u64) as u128;
-            a[1] = (c1 as u64) & LOW_51_BIT_MASK;
+        c3 += ((c2 >> 51) as u64) as u128;
+        a[2] = (c2 as u64) & LOW_51_BIT_MASK;
 
-            c3 += ((c2 >> 51) as u64) as u128;
-            a[2] = (c2 as u64) & LOW_51_BIT_MASK;
+        c4 += ((c3 >> 51) as u64) as u128;
+        a[3] = (c3 as u64) & LOW_51_BIT_MASK;
 
-            c4 += ((c3 >> 51) as u64) as u128;
-            a[3] = (c3 as u64) & LOW_51_BIT_MASK;
+        let carry: u64 = (c4 >> 51) as u64;
+        a[4] = (c4 as u64) & LOW_51_BIT_MASK;
 
-            let carry: u64 = (c4 >> 51) as u64;
-            a[4] = (c4 as u64) & LOW_51_BIT_MASK;
+        // To see that this does not overflow, we need a[0] + carry * 19 < 2^64.
+        //
+        // c4 < a2^2 + 2*a0*a4 + 2*a1*a3 + (carry from c3)
+        //    < 2^(102 + 2*b + lg(5)) + 2^64.
+        //
+        // When b < 3 we get
+        //
+        // c4 < 2^110.33  so that carry < 2^59.33
+        //
+        // so that
+        //
+        // a[0] + carry * 19 < 2^51 + 19 * 2^59.33 < 2^63.58
+        //
+        // and there is no overflow.
+        a[0] += carry * 19;
 
-            // To see that this does not overflow, we need a[0] + carry * 19 < 2^64.
-            //
-            // c4 < a2^2 + 2*a0*a4 + 2*a1*a3 + (carry from c3)
-            //    < 2^(102 + 2*b + lg(5)) + 2^64.
-            //
-            // When b < 3 we get
-            //
-            // c4 < 2^110.33  so that carry < 2^59.33
-            //
-            // so that
-            //
-            // a[0] + carry * 19 < 2^51 + 19 * 2^59.33 < 2^63.58
-            //
-            // and there is no overflow.
-            a[0] += carry * 19;
+        // Now a[1] < 2^51 + 2^(64 -51) = 2^51 + 2^13 < 2^(51 + epsilon).
+        a[1] += a[0] >> 51;
+        a[0] &= LOW_51_BIT_MASK;
 
-            // Now a[1] < 2^51 + 2^(64 -51) = 2^51 + 2^13 < 2^(51 + epsilon).
-            a[1] += a[0] >> 51;
-            a[0] &= LOW_51_BIT_MASK;
-
-            // Now all a[i] < 2^(51 + epsilon) and a = self^(2^k).
-
-            k -= 1;
-            if k == 0 {
-                break;
-            }
-        }
-
-        FieldElement51(a)
+        // Now all a[i] < 2^(51 + epsilon) and a = self^(2^k).
     }
 
     /// Returns the square of this field element.
