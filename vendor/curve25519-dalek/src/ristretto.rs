@@ -255,39 +255,39 @@ impl CompressedRistretto {
     /// Variable time: for public encodings (such as the points of a published record).
     #[cfg(feature = "alloc")]
     pub fn decompress_batch(encodings: &[CompressedRistretto]) -> Vec<Option<RistrettoPoint>> {
-        // Step 1 as in `decompress::step_1`, comparing bytes in variable time (the encodings
-        // are public) and encoding s once rather than twice.
-        let step_1: Vec<(bool, bool, FieldElement)> = encodings
-            .iter()
-            .map(|repr| {
+        // Twelve at a time, the batch of `FieldElement::batch_invsqrt_vartime`, on the stack.
+        const BATCH: usize = 12;
+        let mut out = Vec::with_capacity(encodings.len());
+        for chunk in encodings.chunks(BATCH) {
+            // Step 1 as in `decompress::step_1`, comparing bytes in variable time (the
+            // encodings are public) and encoding s once rather than twice.
+            let step_1: [(bool, decompress::Step2); BATCH] = core::array::from_fn(|i| {
+                let Some(repr) = chunk.get(i) else {
+                    return (false, decompress::Step2::new(FieldElement::ZERO));
+                };
                 let s = FieldElement::from_bytes(repr.as_bytes());
                 let s_bytes = s.as_bytes();
-                (s_bytes == repr.0, s_bytes[0] & 1 == 1, s)
-            })
-            .collect();
-        let step_2: Vec<decompress::Step2> = step_1
-            .iter()
-            .map(|(_, _, s)| decompress::Step2::new(*s))
-            .collect();
-        let inputs: Vec<FieldElement> = step_2.iter().map(|pre| pre.v_u2_sqr).collect();
-        let mut roots = alloc::vec![(Choice::from(0), FieldElement::ZERO); inputs.len()];
-        FieldElement::batch_invsqrt_vartime(&inputs, &mut roots);
-        step_1
-            .iter()
-            .zip(&step_2)
-            .zip(roots)
-            .map(|(((canonical, negative, _), pre), (ok, I))| {
-                if !*canonical || *negative {
-                    return None;
-                }
-                let (ok, t_is_negative, y_is_zero, res) = pre.finish(ok, I);
-                if (!ok | t_is_negative | y_is_zero).into() {
-                    None
-                } else {
-                    Some(res)
-                }
-            })
-            .collect()
+                let valid = s_bytes == repr.0 && s_bytes[0] & 1 == 0;
+                (valid, decompress::Step2::new(s))
+            });
+            let inputs: [FieldElement; BATCH] = core::array::from_fn(|i| step_1[i].1.v_u2_sqr);
+            let mut roots = [(Choice::from(0), FieldElement::ZERO); BATCH];
+            FieldElement::batch_invsqrt_vartime(&inputs[..chunk.len()], &mut roots[..chunk.len()]);
+            out.extend(step_1.iter().zip(roots).take(chunk.len()).map(
+                |((valid, pre), (ok, I))| {
+                    if !*valid {
+                        return None;
+                    }
+                    let (ok, t_is_negative, y_is_zero, res) = pre.finish(ok, I);
+                    if (!ok | t_is_negative | y_is_zero).into() {
+                        None
+                    } else {
+                        Some(res)
+                    }
+                },
+            ));
+        }
+        out
     }
 
     /// Attempt to decompress to an `RistrettoPoint`.
