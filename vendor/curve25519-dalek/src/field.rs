@@ -266,26 +266,7 @@ impl FieldElement {
         // If v is zero, r is also zero.
 
         let (uv3, uv7) = FieldElement::sqrt_ratio_i_powers(u, v);
-        FieldElement::sqrt_ratio_i_finish(u, v, &uv3, &uv7.pow_p58())
-    }
-
-    /// psephos patch: the first half of [`FieldElement::sqrt_ratio_i`], split out so that
-    /// [`FieldElement::batch_invsqrt`] shares it: `(u·v³, u·v⁷)`.
-    fn sqrt_ratio_i_powers(u: &FieldElement, v: &FieldElement) -> (FieldElement, FieldElement) {
-        let v3 = &v.square() * v;
-        let v7 = &v3.square() * v;
-        (u * &v3, u * &v7)
-    }
-
-    /// psephos patch: the second half of [`FieldElement::sqrt_ratio_i`], given `u·v³` and
-    /// `(u·v⁷)^((p-5)/8)`.
-    fn sqrt_ratio_i_finish(
-        u: &FieldElement,
-        v: &FieldElement,
-        uv3: &FieldElement,
-        uv7_p58: &FieldElement,
-    ) -> (Choice, FieldElement) {
-        let mut r = uv3 * uv7_p58;
+        let mut r = &uv3 * &uv7.pow_p58();
         let check = v * &r.square();
 
         let i = &constants::SQRT_M1;
@@ -304,6 +285,14 @@ impl FieldElement {
         let was_nonzero_square = correct_sign_sqrt | flipped_sign_sqrt;
 
         (was_nonzero_square, r)
+    }
+
+    /// psephos patch: the start of [`FieldElement::sqrt_ratio_i`], split out so that
+    /// [`FieldElement::batch_invsqrt_vartime`] shares it: `(u·v³, u·v⁷)`.
+    fn sqrt_ratio_i_powers(u: &FieldElement, v: &FieldElement) -> (FieldElement, FieldElement) {
+        let v3 = &v.square() * v;
+        let v7 = &v3.square() * v;
+        (u * &v3, u * &v7)
     }
 
     /// psephos patch: `(p-5)/8`-th powers of the elements of `groups` (one to three groups of
@@ -391,7 +380,7 @@ impl FieldElement {
     ) {
         assert_eq!(inputs.len(), out.len());
         let one = FieldElement::ONE;
-        // What v·r² is compared with in `sqrt_ratio_i_finish` when u = 1: u, −u and −u·i.
+        // What v·r² is compared with in `sqrt_ratio_i` when u = 1: u, −u and −u·i.
         let targets = [
             one.as_bytes(),
             (-&one).as_bytes(),
@@ -413,9 +402,10 @@ impl FieldElement {
         }
     }
 
-    /// psephos patch: [`FieldElement::sqrt_ratio_i_finish`] for u = 1, comparing bytes in
-    /// variable time instead of with three constant-time comparisons (each of which
-    /// re-encodes both sides), for [`FieldElement::batch_invsqrt_vartime`].
+    /// psephos patch: the end of [`FieldElement::sqrt_ratio_i`] for u = 1, given `u·v³` and
+    /// `(u·v⁷)^((p-5)/8)`, comparing bytes in variable time instead of with three
+    /// constant-time comparisons (each of which re-encodes both sides), for
+    /// [`FieldElement::batch_invsqrt_vartime`].
     fn invsqrt_finish_vartime(
         v: &FieldElement,
         uv3: &FieldElement,

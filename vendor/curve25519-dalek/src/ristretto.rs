@@ -344,7 +344,7 @@ mod decompress {
     }
 
     /// psephos patch: step 2 split around its inverse square root, so that
-    /// `CompressedRistretto::decompress_batch` computes those four at a time.
+    /// `CompressedRistretto::decompress_batch` computes those twelve at a time.
     pub(super) struct Step2 {
         s: FieldElement,
         u1: FieldElement,
