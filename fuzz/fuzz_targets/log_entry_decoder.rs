@@ -7,6 +7,8 @@ use psephos_record::Phase;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
+    // The exact line form (docs/spec.md §7.3) the verifier reads: never a panic either.
+    let _ = psephos_record::line::parse_line(text);
     if let Ok(line) = serde_json::from_str::<RawLine>(text) {
         let _ = line.check_hash();
         if let Ok(entry) = line.parse_entry() {

@@ -238,6 +238,17 @@ struct Verifier<'o> {
     receipt: ReceiptEvidence,
 }
 
+/// The exact `roll.jsonl` of a roll given in roll order (docs/spec.md §7.1).
+pub fn roll_file_bytes(roll: &[[u8; 32]]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(roll.len() * 82);
+    for c in roll {
+        out.extend_from_slice(b"{\"credential\":\"");
+        out.extend_from_slice(hex::encode(c).as_bytes());
+        out.extend_from_slice(b"\"}\n");
+    }
+    out
+}
+
 /// Runs every check on the record in `dir`.
 pub fn run(dir: &Path, options: &Options) -> Result<Report, InputError> {
     let manifest_file = input::read_file(dir, MANIFEST_FILE)?;
@@ -253,10 +264,11 @@ pub fn run(dir: &Path, options: &Options) -> Result<Report, InputError> {
             ))
         })
         .collect::<Result<Vec<_>, InputError>>()?;
-    let roll_lines = input::lines(ROLL_FILE, &roll_file)?
-        .into_iter()
-        .map(|(n, l)| Ok((n, input::parse_json::<RollLine>(ROLL_FILE, Some(n), l)?)))
-        .collect::<Result<Vec<_>, InputError>>()?;
+    // Lines that are not roll lines at all make the record unreadable; check 3 then
+    // compares the file with the roll byte for byte.
+    for (n, l) in input::lines(ROLL_FILE, &roll_file)? {
+        input::parse_json::<RollLine>(ROLL_FILE, Some(n), l)?;
+    }
     if let Some(bytes) = &result_file {
         input::parse_json::<serde_json::Value>(
             RESULT_FILE,
@@ -268,7 +280,7 @@ pub fn run(dir: &Path, options: &Options) -> Result<Report, InputError> {
 
     let mut v = Verifier::new(options, manifest_file, checkpoints);
     v.stream_board(dir)?;
-    v.finish(&roll_lines, result_file.as_deref())
+    v.finish(&roll_file, result_file.as_deref())
 }
 
 /// Lines of `board.jsonl` (number, text) and their size in bytes.
@@ -312,8 +324,14 @@ fn read_batches(mut reader: impl BufRead, mut out: impl FnMut(LineBatch) -> bool
             }
             bytes += n as u64;
             line_no += 1;
-            if text.ends_with('\n') {
-                text.pop();
+            // Every line, the last one too, ends with a line feed (docs/spec.md §7.3).
+            if text.pop() != Some('\n') {
+                out(Err(InputError::new(
+                    BOARD_FILE,
+                    Some(line_no),
+                    "the line does not end with a line feed",
+                )));
+                return;
             }
             if text.trim().is_empty() {
                 out(Err(InputError::new(
@@ -913,9 +931,13 @@ impl Verifier<'_> {
 
     // ---------------------------------------------------------------- check 3: roll
 
-    /// Check 3 (entries): well-formed, not weak, distinct Ed25519 credentials.
+    /// Check 3 (entries): at most ROLL_CHUNK credentials in ascending byte order (the shared
+    /// `check_roll_entry`), well-formed, not weak, distinct Ed25519 credentials.
     fn check_3_roll_entry(&mut self, line: u64, roll: RollEntry) {
         self.count(3, roll.credentials.len() as u64);
+        if let Err(e) = psephos_record::roll::check_roll_entry(&roll) {
+            self.fail(3, on_board(line, format!("roll entry: {e}")));
+        }
         // Decoding a key is a point decompression (≈ 4 µs): all of the entry's at once.
         let keys: Vec<Option<VerifyingKey>> = roll
             .credentials
@@ -953,8 +975,11 @@ impl Verifier<'_> {
         }
     }
 
-    /// Check 3 (open): roll_size and roll_hash of the open entry.
+    /// Check 3 (open): roll_size and roll_hash (over the roll in roll order: ascending bytes)
+    /// of the open entry.
     fn check_3_roll_open(&mut self, line: u64, open: &OpenEntry) {
+        // From here on `roll` is in roll order; nothing is added to it after the open.
+        self.roll.sort_unstable();
         if open.roll_size != self.roll.len() as u64 {
             self.fail(
                 3,
@@ -973,29 +998,27 @@ impl Verifier<'_> {
         }
     }
 
-    /// Check 3 (end): roll.jsonl equals the roll entries.
-    fn check_3_roll_file(&mut self, lines: &[(u64, RollLine)]) {
-        for (i, (line, r)) in lines.iter().enumerate() {
-            if self.roll.get(i) != Some(&r.credential.0) {
-                self.fail(
-                    3,
-                    at(
-                        ROLL_FILE,
-                        Some(*line),
-                        "differs from the roll entries of the log",
-                    ),
-                );
-                return;
-            }
-        }
-        if lines.len() != self.roll.len() {
-            let (have, want) = (lines.len(), self.roll.len());
+    /// Check 3 (end): roll.jsonl holds the roll entries' credentials in roll order (ascending
+    /// bytes), each line exactly `{"credential":"<hex>"}` and a line feed.
+    fn check_3_roll_file(&mut self, file: &[u8]) {
+        self.roll.sort_unstable();
+        let exact = roll_file_bytes(&self.roll);
+        if exact != file {
+            let line = exact
+                .split(|&b| b == b'\n')
+                .zip(file.split(|&b| b == b'\n'))
+                .position(|(a, b)| a != b)
+                .map(|i| i as u64 + 1);
+            let (have, want) = (file.split(|&b| b == b'\n').count() - 1, self.roll.len());
             self.fail(
                 3,
                 at(
                     ROLL_FILE,
-                    None,
-                    format!("{have} lines but the log's roll has {want} credentials"),
+                    line,
+                    format!(
+                        "is not the log's roll in roll order ({have} lines for {want} credentials; \
+                         expected ascending credentials, one {{\"credential\":\"<hex>\"}} and a line feed per line)"
+                    ),
                 ),
             );
         }
@@ -1513,7 +1536,7 @@ impl Verifier<'_> {
 
     fn finish(
         mut self,
-        roll_lines: &[(u64, RollLine)],
+        roll_file: &[u8],
         result_file: Option<&[u8]>,
     ) -> Result<Report, InputError> {
         self.finish_ballots();
@@ -1523,7 +1546,7 @@ impl Verifier<'_> {
         if self.opened.is_none() {
             self.check_2_key_ceremony(None);
         }
-        self.check_3_roll_file(roll_lines);
+        self.check_3_roll_file(roll_file);
         self.check_4_end();
         self.check_6_end();
         self.check_7_end();

@@ -9,8 +9,8 @@ use serde_json::value::RawValue;
 use thiserror::Error;
 
 use psephos_crypto::group::predecoded;
-use psephos_record::entry::RawLine;
 use psephos_record::hash::{entry_hash, Hash};
+use psephos_record::line::parse_line;
 use psephos_record::Entry;
 
 /// The record cannot be read: which file, where, and why.
@@ -103,9 +103,11 @@ pub struct Parsed {
 /// Parses one line of `board.jsonl`.
 pub fn parse_board_line(line: u64, text: &str) -> Result<Parsed, InputError> {
     let name = psephos_record::record::BOARD_FILE;
-    let raw: RawLine = serde_json::from_str(text)
-        .map_err(|e| InputError::new(name, Some(line), format!("bad JSON: {e}")))?;
-    let body = raw.entry.get();
+    // Only the exact line form of docs/spec.md §7.3 (no whitespace, keys in order, no
+    // escapes): the same bytes for every reader.
+    let raw = parse_line(text)
+        .map_err(|e| InputError::new(name, Some(line), format!("bad line: {e}")))?;
+    let body = raw.entry;
     let computed = entry_hash(raw.seq, &raw.prev, body.as_bytes());
     // Decompressing points is most of the cost of parsing a ballot; doing it in one batch
     // ahead of serde, which decodes one element at a time, halves it. The batch is a guess
@@ -146,7 +148,8 @@ pub fn parse_board_line(line: u64, text: &str) -> Result<Parsed, InputError> {
     })
 }
 
-/// `bytes` equals `expected`, allowing one trailing newline in the file.
+/// `manifest.json` and `result.json` are byte-identical to the value inside their entry:
+/// no trailing newline, no byte-order mark, nothing else (docs/spec.md §7.1).
 pub fn same_document(file: &[u8], expected: &[u8]) -> bool {
-    file == expected || file.strip_suffix(b"\n") == Some(expected)
+    file == expected
 }

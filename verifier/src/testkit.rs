@@ -27,8 +27,7 @@ use psephos_record::checkpoint::{Checkpoint, Receipt};
 use psephos_record::credential::generate_code;
 use psephos_record::entry::{
     entry_bytes, format_line, AcceptanceEntry, BallotEntry, CloseEntry, DecryptionEntry, HexKey,
-    OpenEntry, OptionResult, QuestionResult, ResultEntry, RollEntry, SharesEntry, TallyEntry,
-    Turnout, ROLL_CHUNK,
+    OpenEntry, OptionResult, QuestionResult, ResultEntry, SharesEntry, TallyEntry, Turnout,
 };
 use psephos_record::hash::{self, Hash, GENESIS_PREV};
 use psephos_record::merkle::{leaf_hash, MerkleTree};
@@ -134,7 +133,7 @@ pub struct Record {
     pub board_key: SigningKey,
     /// A checkpoint every this many entries (and one at the end).
     pub checkpoint_every: u64,
-    /// The voters' codes, in roll order.
+    /// The voters' codes, by voter number (not roll order: the roll is sorted by credential).
     pub codes: Vec<String>,
     /// H_B.
     pub base_hash: Hash,
@@ -257,7 +256,7 @@ impl Record {
         let chain = self.chain();
         let mut board = String::new();
         let mut prev = GENESIS_PREV;
-        let mut roll = String::new();
+        let mut roll_order: Vec<HexKey> = Vec::new();
         let mut result = None;
         for (seq, (body, h)) in self.bodies.iter().zip(&chain).enumerate() {
             board.push_str(&format_line(seq as u64, &prev, h, body.as_bytes()));
@@ -265,15 +264,19 @@ impl Record {
             prev = *h;
             if body.starts_with("{\"roll\":") {
                 if let Ok(Entry::Roll(r)) = serde_json::from_str::<Entry>(body) {
-                    for c in r.credentials {
-                        roll.push_str(&serde_json::to_string(&RollLine { credential: c }).unwrap());
-                        roll.push('\n');
-                    }
+                    roll_order.extend(r.credentials);
                 }
             }
             if body.starts_with("{\"result\":") {
                 result = Some(inner_text(body));
             }
+        }
+        // roll.jsonl: the roll in roll order, ascending bytes (docs/spec.md §7.1).
+        roll_order.sort_unstable();
+        let mut roll = String::new();
+        for c in roll_order {
+            roll.push_str(&serde_json::to_string(&RollLine { credential: c }).unwrap());
+            roll.push('\n');
         }
         let checkpoints = self
             .checkpoints()
@@ -438,14 +441,13 @@ pub fn generate(spec: &Spec) -> Record {
         .par_iter()
         .map(|c| Credential::from_code(&base, c).unwrap().public())
         .collect();
-    for chunk in credentials.chunks(ROLL_CHUNK) {
-        push(
-            &mut bodies,
-            &Entry::Roll(RollEntry {
-                credentials: chunk.iter().map(|c| HexKey(*c)).collect(),
-            }),
-        );
+    for roll_entry in
+        psephos_record::roll::roll_entries(credentials.iter().map(|c| HexKey(*c)).collect())
+    {
+        push(&mut bodies, &Entry::Roll(roll_entry));
     }
+    let mut roll_order = credentials.clone();
+    roll_order.sort_unstable();
     record.codes = codes.clone();
     if spec.stop == Phase::Ceremony {
         record.bodies = bodies;
@@ -466,7 +468,7 @@ pub fn generate(spec: &Spec) -> Record {
                 .map(|i| dkg::verification_key(&commitments, i))
                 .collect(),
             roll_size: credentials.len() as u64,
-            roll_hash: hash::roll_hash(credentials.iter()),
+            roll_hash: hash::roll_hash(roll_order.iter()),
             web_bundle_hash: None,
         }),
     );

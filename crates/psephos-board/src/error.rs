@@ -29,14 +29,6 @@ pub enum BoardError {
     /// The manifest is not acceptable.
     #[error("invalid manifest: {0}")]
     Manifest(#[from] ManifestError),
-    /// A manifest time is not RFC 3339.
-    #[error("manifest {field} {value:?} is not an RFC 3339 date-time (e.g. 2026-11-23T18:00:00Z)")]
-    BadTime {
-        /// The field.
-        field: &'static str,
-        /// Its value.
-        value: String,
-    },
     /// A stored log entry is wrong.
     #[error("corrupted store: log entry {seq}: {why}")]
     CorruptEntry {

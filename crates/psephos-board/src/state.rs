@@ -72,7 +72,9 @@ pub(crate) struct State {
     pub shares: Vec<Option<SharesEntry>>,
     pub complaints: Vec<Complaint>,
     pub acceptances: Vec<Option<AcceptanceEntry>>,
+    /// The roll in roll order: every credential of every roll entry, ascending bytes.
     pub roll: Vec<[u8; 32]>,
+    /// Per credential on the roll, the seq of the roll entry that added it.
     pub roll_index: HashMap<[u8; 32], u64>,
     pub opened: Option<Arc<Opened>>,
     pub ballots: HashMap<BallotId, BallotRecord>,
@@ -295,6 +297,7 @@ impl State {
                 self.acceptances[i] = Some(a);
             }
             Entry::Roll(r) => {
+                psephos_record::roll::check_roll_entry(&r).map_err(|e| e.to_string())?;
                 for c in r.credentials {
                     if self.roll_index.contains_key(&c.0) {
                         return Err(format!(
@@ -302,9 +305,12 @@ impl State {
                             hex::encode(c.0)
                         ));
                     }
-                    self.roll_index.insert(c.0, self.roll.len() as u64);
+                    self.roll_index.insert(c.0, seq);
                     self.roll.push(c.0);
                 }
+                // The roll is kept in roll order (ascending bytes, docs/spec.md §7.3): two
+                // sorted runs, which a stable sort merges in linear time.
+                self.roll.sort();
             }
             Entry::Open(o) => self.apply_open(o)?,
             Entry::Ballot(BallotEntry {

@@ -187,7 +187,11 @@ async fn full_election(place: &Place) {
     )
     .await;
 
-    let creds = credentials(&base, 5);
+    let mut creds = credentials(&base, 5);
+    // Posted in descending order: the board must publish them in roll order (ascending).
+    creds.sort_by_key(|c| std::cmp::Reverse(c.public()));
+    let mut roll_order: Vec<[u8; 32]> = creds.iter().map(|c| c.public()).collect();
+    roll_order.sort_unstable();
     let v = api
         .ok("/api/admin/roll", Some(admin), &roll_body(&creds[..3]))
         .await;
@@ -444,7 +448,13 @@ async fn full_election(place: &Place) {
     assert_eq!(log["entries"][1]["seq"], 1);
     let roll = api.get_json("/api/roll?from=1&limit=2").await;
     assert_eq!(roll["total"], 5);
-    assert_eq!(roll["credentials"][0], hex::encode(creds[1].public()));
+    assert_eq!(roll["credentials"][0], hex::encode(roll_order[1]));
+    assert_eq!(roll["credentials"][1], hex::encode(roll_order[2]));
+    for entry in read_log(&api).await {
+        if let Entry::Roll(r) = entry {
+            psephos_record::roll::check_roll_entry(&r).expect("roll entry in roll order");
+        }
+    }
     let codes = api.get_json("/api/tracking-codes").await;
     assert_eq!(codes["total"], 5);
     let (s, text) = api.get_text("/api/result").await;
@@ -558,7 +568,11 @@ async fn full_election(place: &Place) {
         serde_json::to_vec(&result).expect("json")
     );
     let (_, roll_file) = api.get_text("/api/record/roll.jsonl").await;
-    assert_eq!(roll_file.lines().count(), 5);
+    let expected_roll: String = roll_order
+        .iter()
+        .map(|c| format!("{{\"credential\":\"{}\"}}\n", hex::encode(c)))
+        .collect();
+    assert_eq!(roll_file, expected_roll);
     let (_, cps) = api.get_text("/api/record/checkpoints.jsonl").await;
     let mut last = 0;
     for line in cps.lines() {

@@ -234,15 +234,29 @@ pub fn write_codes(path: &Path, issued: &[IssuedCode]) -> Result<(), AdminError>
     })
 }
 
-/// Posts credentials to the roll in chunks; `progress(done)` after each.
+/// The requests that put `credentials` on the roll: sorted by credential, then cut into
+/// requests of [`ROLL_POST_CHUNK`]. Posting members.csv's order, even in sorted chunks, would
+/// tell anyone who knows that order (often alphabetical) which block of members a
+/// credential belongs to; sorted, the roll carries no information (docs/spec.md §7.3).
+pub fn roll_requests(credentials: &[HexKey]) -> Vec<Vec<HexKey>> {
+    let mut sorted = credentials.to_vec();
+    sorted.sort_unstable();
+    sorted
+        .chunks(ROLL_POST_CHUNK)
+        .map(<[HexKey]>::to_vec)
+        .collect()
+}
+
+/// Posts credentials to the roll in roll order ([`roll_requests`]); `progress(done)` after
+/// each request.
 pub async fn post_roll(
     client: &Client,
     credentials: &[HexKey],
     progress: impl Fn(usize),
 ) -> Result<(), AdminError> {
     let mut done = 0;
-    for chunk in credentials.chunks(ROLL_POST_CHUNK) {
-        client.post_roll(chunk).await?;
+    for chunk in roll_requests(credentials) {
+        client.post_roll(&chunk).await?;
         done += chunk.len();
         progress(done);
     }
@@ -392,6 +406,35 @@ options = ["Owen Smith", "Jeremy Corbyn", "Neither"]
         assert_eq!(m.questions[0].max_selections, 1);
         m.validate().unwrap();
         assert!(ManifestToml::parse("title = 1").is_err());
+    }
+
+    #[test]
+    fn the_roll_is_posted_sorted_by_credential_not_in_members_order() {
+        let members: Vec<Member> = (0..2 * ROLL_POST_CHUNK + 7)
+            .map(|i| Member {
+                member_id: format!("m{i:05}"),
+                name: format!("Member {i:05}"),
+                email: format!("m{i}@example.org"),
+            })
+            .collect();
+        let (issued, creds) = issue_codes(&[3u8; 32], &members).unwrap();
+        // The codes stay in members.csv order (they go to the mail merge)…
+        assert!(issued
+            .iter()
+            .zip(&members)
+            .all(|(c, m)| c.member_id == m.member_id));
+        // … while the credentials derived from them are in no particular order…
+        assert!(creds.windows(2).any(|w| w[0] > w[1]));
+        // … and are posted sorted, across requests too, each request at most a chunk.
+        let requests = roll_requests(&creds);
+        assert_eq!(requests.len(), 3);
+        assert!(requests.iter().all(|r| r.len() <= ROLL_POST_CHUNK));
+        let posted: Vec<HexKey> = requests.concat();
+        assert_eq!(posted.len(), creds.len());
+        assert!(posted.windows(2).all(|w| w[0] < w[1]));
+        let mut expected = creds.clone();
+        expected.sort_unstable();
+        assert_eq!(posted, expected);
     }
 
     #[test]

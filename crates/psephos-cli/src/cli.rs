@@ -170,7 +170,8 @@ pub enum AdminCommand {
         the same passphrase.\n\n\
         The manifest is a TOML file: title, election_id, [[questions]] (title, options, \
         min_selections, max_selections), revote_policy (\"last_counts\" or \"reject\"), \
-        opens_at/closes_at (RFC 3339, optional), trustees, threshold, max_tally.\n\n\
+        opens_at/closes_at (optional, UTC, exactly YYYY-MM-DDTHH:MM:SSZ), trustees, threshold, \
+        max_tally (at least 1).\n\n\
         Next: `psephos serve`, then the trustees run `psephos trustee ceremony`."
     )]
     Init(InitArgs),

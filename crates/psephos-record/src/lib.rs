@@ -16,9 +16,12 @@ pub mod credential;
 pub mod entry;
 pub mod hash;
 pub mod lifecycle;
+pub mod line;
 pub mod manifest;
 pub mod merkle;
 pub mod record;
+pub mod roll;
+pub mod timestamp;
 
 pub use ballot::{Ballot, BallotError, ChallengedBallot};
 pub use checkpoint::{Checkpoint, Receipt};
