@@ -18,7 +18,6 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::sync::Arc;
 
-use ed25519_dalek::{Signature, VerifyingKey};
 use rayon::prelude::*;
 
 use psephos_crypto::batch::BatchVerifier;
@@ -39,6 +38,7 @@ use psephos_record::merkle::{leaf_hash, RootAccumulator};
 use psephos_record::record::{
     RollLine, BOARD_FILE, CHECKPOINTS_FILE, MANIFEST_FILE, RESULT_FILE, ROLL_FILE,
 };
+use psephos_record::signature::{self, BatchItem, PublicKey};
 use psephos_record::{ChallengedBallot, Entry, Manifest, Phase, RevotePolicy};
 
 use crate::input::{self, InputError, Parsed};
@@ -108,7 +108,7 @@ struct BallotContext {
     election_hash: Hash,
     key: Element,
     roll_map: Arc<HashMap<[u8; 32], u32>>,
-    roll_keys: Arc<Vec<VerifyingKey>>,
+    roll_keys: Arc<Vec<PublicKey>>,
 }
 
 /// The most ballot batches being verified at once: enough to keep every core busy while the
@@ -215,7 +215,7 @@ struct Verifier<'o> {
     ceremony: Ceremony,
     ceremony_checked: bool,
     roll: Vec<[u8; 32]>,
-    roll_keys: Arc<Vec<VerifyingKey>>,
+    roll_keys: Arc<Vec<PublicKey>>,
     roll_map: Arc<HashMap<[u8; 32], u32>>,
     opened: Option<Opened>,
     /// What ballots are verified against, fixed once the election opened and the roll is known.
@@ -939,10 +939,10 @@ impl Verifier<'_> {
             self.fail(3, on_board(line, format!("roll entry: {e}")));
         }
         // Decoding a key is a point decompression (≈ 4 µs): all of the entry's at once.
-        let keys: Vec<Option<VerifyingKey>> = roll
+        let keys: Vec<Option<PublicKey>> = roll
             .credentials
             .par_iter()
-            .map(|c| VerifyingKey::from_bytes(&c.0).ok().filter(|k| !k.is_weak()))
+            .map(|c| PublicKey::from_bytes(&c.0).ok())
             .collect();
         for (c, key) in roll.credentials.into_iter().zip(keys) {
             let key = match key {
@@ -1635,7 +1635,7 @@ fn verify_ballot_chunk(context: &BallotContext, part: &[Pending]) -> Vec<(usize,
     let key_base = batch.shared_base(*joint_key.point());
     let mut queued_bad = vec![false; part.len()];
     let mut hashes = Vec::with_capacity(part.len());
-    let mut sig_items: Vec<(usize, VerifyingKey)> = Vec::with_capacity(part.len());
+    let mut sig_items: Vec<(usize, PublicKey)> = Vec::with_capacity(part.len());
     for (i, p) in part.iter().enumerate() {
         let b = &p.entry.ballot;
         let h = b.hash(he);
@@ -1655,7 +1655,7 @@ fn verify_ballot_chunk(context: &BallotContext, part: &[Pending]) -> Vec<(usize,
         }
         let key = match roll_map.get(&b.credential) {
             Some(&k) => roll_keys.get(k as usize).copied(),
-            None => VerifyingKey::from_bytes(&b.credential).ok(),
+            None => PublicKey::from_bytes(&b.credential).ok(),
         };
         match key {
             Some(k) => sig_items.push((i, k)),
@@ -1691,25 +1691,27 @@ fn verify_ballot_chunk(context: &BallotContext, part: &[Pending]) -> Vec<(usize,
             }
         }
     }
-    let messages: Vec<&[u8]> = sig_items.iter().map(|(i, _)| &hashes[*i][..]).collect();
-    let signatures: Vec<Signature> = sig_items
+    // The one Ed25519 rule (spec §7.4), batch-consistent: every chunk size and thread count
+    // gives the same verdict.
+    let items: Vec<BatchItem<'_>> = sig_items
         .iter()
-        .map(|(i, _)| Signature::from_bytes(&part[*i].entry.ballot.signature))
+        .map(|(i, key)| BatchItem {
+            key,
+            message: &hashes[*i][..],
+            signature: &part[*i].entry.ballot.signature,
+        })
         .collect();
-    let keys: Vec<VerifyingKey> = sig_items.iter().map(|(_, k)| *k).collect();
-    if ed25519_dalek::verify_batch(&messages, &signatures, &keys).is_err() {
-        for (i, _) in &sig_items {
+    for ((i, _), verdict) in sig_items.iter().zip(signature::verify_each(&items)) {
+        if verdict.is_err() {
             let b = &part[*i].entry.ballot;
-            if b.verify_signature(&hashes[*i]).is_err() {
-                failures.push((
-                    *i,
-                    on_ballot(
-                        part[*i].line,
-                        &b.ballot_id,
-                        "the credential's signature does not verify",
-                    ),
-                ));
-            }
+            failures.push((
+                *i,
+                on_ballot(
+                    part[*i].line,
+                    &b.ballot_id,
+                    "the credential's signature does not verify",
+                ),
+            ));
         }
     }
     failures.sort_by_key(|(i, _)| *i);

@@ -1800,10 +1800,7 @@ async fn admin_roll(
                     hex::encode(c.0)
                 )));
             }
-            let valid = ed25519_dalek::VerifyingKey::from_bytes(&c.0)
-                .map(|k| !k.is_weak())
-                .unwrap_or(false);
-            if !valid {
+            if psephos_record::signature::PublicKey::from_bytes(&c.0).is_err() {
                 return Err(ApiError::Malformed(format!(
                     "credential {} is not a valid Ed25519 public key",
                     hex::encode(c.0)

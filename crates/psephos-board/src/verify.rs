@@ -14,9 +14,9 @@
 
 use std::sync::Arc;
 
-use ed25519_dalek::{Signature, VerifyingKey};
 use psephos_crypto::batch::{verify_all, BatchVerifier};
 use psephos_record::hash::Hash;
+use psephos_record::signature::{self, BatchItem, PublicKey};
 use psephos_record::{Ballot, BallotError, Manifest};
 use tokio::sync::{mpsc, oneshot, Semaphore};
 
@@ -143,29 +143,29 @@ pub(crate) fn map_ballot_error(e: BallotError) -> ApiError {
 }
 
 /// Every signature in one Ed25519 batch; if the batch fails, one by one to name the bad ones.
+/// The rule (spec §7.4) is `psephos_record::signature`'s, the verifier's and the trustees'.
 fn check_signatures(jobs: &[&BallotJob]) -> Vec<Result<(), ApiError>> {
-    let keys: Vec<Option<VerifyingKey>> = jobs
+    let keys: Vec<Option<PublicKey>> = jobs
         .iter()
-        .map(|j| VerifyingKey::from_bytes(&j.ballot.credential).ok())
+        .map(|j| PublicKey::from_bytes(&j.ballot.credential).ok())
         .collect();
     let mut verdicts: Vec<Result<(), ApiError>> = keys
         .iter()
         .map(|k| k.map(|_| ()).ok_or(ApiError::BadSignature))
         .collect();
     let decodable: Vec<usize> = (0..jobs.len()).filter(|&i| keys[i].is_some()).collect();
-    let messages: Vec<&[u8]> = decodable.iter().map(|&i| &jobs[i].hash[..]).collect();
-    let signatures: Vec<Signature> = decodable
+    let items: Vec<BatchItem<'_>> = decodable
         .iter()
-        .map(|&i| Signature::from_bytes(&jobs[i].ballot.signature))
+        .filter_map(|&i| {
+            Some(BatchItem {
+                key: keys[i].as_ref()?,
+                message: &jobs[i].hash[..],
+                signature: &jobs[i].ballot.signature,
+            })
+        })
         .collect();
-    let batch_keys: Vec<VerifyingKey> = decodable.iter().filter_map(|&i| keys[i]).collect();
-    if ed25519_dalek::verify_batch(&messages, &signatures, &batch_keys).is_err() {
-        for &i in &decodable {
-            verdicts[i] = jobs[i]
-                .ballot
-                .verify_signature(&jobs[i].hash)
-                .map_err(map_ballot_error);
-        }
+    for (&i, verdict) in decodable.iter().zip(signature::verify_each(&items)) {
+        verdicts[i] = verdict.map_err(|_| ApiError::BadSignature);
     }
     verdicts
 }

@@ -1,7 +1,7 @@
 //! Signed checkpoints of the log's Merkle tree (RFC 9162 §4.10 signed tree heads, with
 //! Ed25519 and BLAKE3) and the receipts voters keep.
 
-use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
+use ed25519_dalek::{Signer, SigningKey};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -106,9 +106,7 @@ impl Checkpoint {
 
     /// Verifies the signature.
     pub fn verify(&self, board_key: &[u8; 32], base: &Hash) -> Result<(), CheckpointError> {
-        let key = VerifyingKey::from_bytes(board_key).map_err(|_| CheckpointError::BadSignature)?;
-        let msg = self.id(base);
-        key.verify_strict(&msg, &ed25519_dalek::Signature::from_bytes(&self.signature))
+        crate::signature::verify(board_key, &self.id(base), &self.signature)
             .map_err(|_| CheckpointError::BadSignature)
     }
 }
@@ -200,7 +198,6 @@ impl Receipt {
     /// Checks the receipt on its own: signatures and inclusion in its checkpoint.
     pub fn verify(&self, board_key: &[u8; 32]) -> Result<(), CheckpointError> {
         self.checkpoint.verify(board_key, &self.base_hash)?;
-        let key = VerifyingKey::from_bytes(board_key).map_err(|_| CheckpointError::BadSignature)?;
         let msg = receipt_message(
             &self.base_hash,
             &self.ballot_id,
@@ -209,7 +206,7 @@ impl Receipt {
             &self.entry_hash,
             &self.checkpoint,
         );
-        key.verify_strict(&msg, &ed25519_dalek::Signature::from_bytes(&self.signature))
+        crate::signature::verify(board_key, &msg, &self.signature)
             .map_err(|_| CheckpointError::BadSignature)?;
         if self.seq >= self.checkpoint.tree_size {
             return Err(CheckpointError::Inconsistent(

@@ -5,7 +5,7 @@
 //! The credential's Ed25519 secret seed is `BLAKE3-derive("psephos v1 credential", H_B ‖ code)`,
 //! so the same code means nothing in another election. The board never sees a code.
 
-use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
+use ed25519_dalek::{Signer, SigningKey};
 use rand_core::{CryptoRng, RngCore};
 use thiserror::Error;
 use zeroize::Zeroizing;
@@ -110,18 +110,19 @@ impl Credential {
     pub fn sign(&self, message: &[u8]) -> [u8; 64] {
         self.key.sign(message).to_bytes()
     }
+
+    /// For tests of the signature rule: a signature whose `R` carries the small-order point
+    /// `EIGHT_TORSION[torsion % 8]` (see [`crate::signature::sign_with_torsion`]).
+    #[doc(hidden)]
+    pub fn sign_with_torsion(&self, message: &[u8], torsion: usize) -> [u8; 64] {
+        let seed = Zeroizing::new(self.key.to_bytes());
+        crate::signature::sign_with_torsion(&seed, message, torsion)
+    }
 }
 
-/// Verifies a credential signature strictly (no small-order keys, canonical `s`).
+/// Verifies a credential's signature by the one Ed25519 rule ([`crate::signature`], spec §7.4).
 pub fn verify_signature(credential: &[u8; 32], message: &[u8], signature: &[u8; 64]) -> bool {
-    let Ok(key) = VerifyingKey::from_bytes(credential) else {
-        return false;
-    };
-    if key.is_weak() {
-        return false;
-    }
-    key.verify_strict(message, &ed25519_dalek::Signature::from_bytes(signature))
-        .is_ok()
+    crate::signature::verify(credential, message, signature).is_ok()
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@ pub mod manifest;
 pub mod merkle;
 pub mod record;
 pub mod roll;
+pub mod signature;
 pub mod timestamp;
 
 pub use ballot::{Ballot, BallotError, ChallengedBallot};

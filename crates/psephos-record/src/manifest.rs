@@ -187,7 +187,8 @@ impl Manifest {
                 n: self.trustees,
             }
         })?;
-        ed25519_dalek::VerifyingKey::from_bytes(&self.board_key)
+        // The same key rule as every signature check (§7.4): canonical, not of small order.
+        crate::signature::PublicKey::from_bytes(&self.board_key)
             .map_err(|_| ManifestError::BoardKey)?;
         if self.max_tally == 0 {
             return Err(ManifestError::MaxTally);
