@@ -198,10 +198,11 @@ test('in-browser encryption time (3-option ballot, with proofs)', async () => {
   const result = await page.evaluate(async (code) => {
     const m = await import('/pkg/psephos_web.js');
     await m.default();
-    const [manifest, status] = await Promise.all([
-      fetch('/api/manifest').then((r) => r.text()), fetch('/api/election').then((r) => r.text())]);
+    const [manifest, status, evidence] = await Promise.all([
+      fetch('/api/manifest').then((r) => r.text()), fetch('/api/election').then((r) => r.text()),
+      fetch('/api/election/evidence').then((r) => r.text())]);
     const t0 = performance.now();
-    const election = m.prepare(manifest, status);
+    const election = m.prepare(manifest, status, evidence);
     const prepareMs = performance.now() - t0;
     const q = JSON.parse(manifest).questions;
     const choices = JSON.stringify(q.map((qq) => qq.options.map((_, i) => (i === 0 ? 1 : 0))));

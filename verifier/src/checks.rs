@@ -93,6 +93,7 @@ struct Opened {
     fixed: FixedBase,
     verification_keys: Vec<Element>,
     roll_size: u64,
+    web_bundle_hash: Option<Hash>,
 }
 
 /// A cast ballot awaiting batch verification.
@@ -765,15 +766,21 @@ impl<'o> Verifier<'o> {
         self.manifest = Some(manifest);
     }
 
-    /// Check 1 (open part): H_E = election_hash(H_B, hash of the entry before open, K).
+    /// Check 1 (open part): H_E = election_hash(H_B, hash of the entry before open, K, web
+    /// bundle hash).
     fn check_1_election_hash(&mut self, line: u64, open: &OpenEntry, prefix: &Hash) {
         let Some(base) = self.base_hash else { return };
         self.count(1, 1);
-        let expected = hash::election_hash(&base, prefix, open.joint_key.as_bytes());
+        let bundle = open.web_bundle_hash.map(|h| h.0);
+        let expected =
+            hash::election_hash(&base, prefix, open.joint_key.as_bytes(), bundle.as_ref());
         if expected != open.election_hash {
             self.fail(
                 1,
-                on_board(line, "H_E differs from election_hash(H_B, log prefix, K)"),
+                on_board(
+                    line,
+                    "H_E differs from election_hash(H_B, log prefix, K, web bundle hash)",
+                ),
             );
         }
     }
@@ -792,6 +799,7 @@ impl<'o> Verifier<'o> {
             fixed: FixedBase::new(open.joint_key),
             verification_keys: open.verification_keys,
             roll_size: open.roll_size,
+            web_bundle_hash: open.web_bundle_hash.map(|h| h.0),
         });
     }
 }
@@ -1590,6 +1598,14 @@ impl Verifier<'_> {
             log_size: self.log_size,
             base_hash: self.base_hash.map(hex::encode),
             election_hash: self.opened.as_ref().map(|o| hex::encode(o.election_hash)),
+            election_fingerprint: self
+                .opened
+                .as_ref()
+                .map(|o| hash::election_fingerprint(&o.election_hash)),
+            web_bundle_hash: self
+                .opened
+                .as_ref()
+                .and_then(|o| o.web_bundle_hash.map(hex::encode)),
             receipt,
             index: self.index,
         })

@@ -29,6 +29,11 @@ struct Cli {
     /// Also check this voter's signed receipt against the record.
     #[arg(long, value_name = "FILE")]
     receipt: Option<PathBuf>,
+    /// Also check that the files in DIR (the voter's web bundle rebuilt with
+    /// scripts/build-web.sh, or the files a browser was served) hash to the record's web
+    /// bundle hash.
+    #[arg(long = "web-bundle", value_name = "DIR")]
+    web_bundle: Option<PathBuf>,
     /// Fail (rather than skip) the checks of phases the record has not reached.
     #[arg(long)]
     require_complete: bool,
@@ -113,12 +118,32 @@ fn main() -> ExitCode {
     if let Some((_, None)) = tracking {
         ok = false;
     }
+    let bundle = match cli.web_bundle.as_deref().map(bundle_check).transpose() {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Some(b) = &bundle {
+        ok &= report.web_bundle_hash.as_deref() == Some(b.hash.as_str());
+    }
     if cli.json {
         let mut value = serde_json::to_value(&report).unwrap_or_default();
         if let (Some((code, status)), Some(obj)) = (&tracking, value.as_object_mut()) {
             obj.insert(
                 "tracking".into(),
                 serde_json::json!({"query": code, "found": status}),
+            );
+        }
+        if let (Some(b), Some(obj)) = (&bundle, value.as_object_mut()) {
+            obj.insert(
+                "web_bundle_check".into(),
+                serde_json::json!({
+                    "dir": b.dir,
+                    "hash": b.hash,
+                    "matches": report.web_bundle_hash.as_deref() == Some(b.hash.as_str()),
+                }),
             );
         }
         obj_passed(&mut value, ok);
@@ -128,6 +153,18 @@ fn main() -> ExitCode {
         );
     } else {
         print_human(&report, tracking.as_ref().map(|(c, s)| (*c, s)));
+        if let Some(b) = &bundle {
+            if report.web_bundle_hash.as_deref() == Some(b.hash.as_str()) {
+                println!("web bundle {}: {} = the record's", b.dir, b.hash);
+            } else {
+                println!(
+                    "web bundle {}: {} DIFFERS from the record's ({})",
+                    b.dir,
+                    b.hash,
+                    report.web_bundle_hash.as_deref().unwrap_or("none")
+                );
+            }
+        }
         println!("{}", if ok { "VERIFIED" } else { "FAILED" });
     }
     if ok {
@@ -135,6 +172,21 @@ fn main() -> ExitCode {
     } else {
         ExitCode::from(1)
     }
+}
+
+/// The web bundle hash of a local directory, for `--web-bundle`.
+struct BundleCheck {
+    dir: String,
+    hash: String,
+}
+
+fn bundle_check(dir: &Path) -> Result<BundleCheck, String> {
+    use psephos_record::hash;
+    let files = hash::web_bundle_files(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    Ok(BundleCheck {
+        dir: dir.display().to_string(),
+        hash: hex::encode(hash::web_bundle_hash(&files)),
+    })
 }
 
 fn obj_passed(value: &mut serde_json::Value, ok: bool) {
@@ -150,6 +202,12 @@ fn print_human(report: &Report, tracking: Option<(&str, &Option<psephos_verify::
         report.phase,
         report.base_hash.as_deref().unwrap_or("-")
     );
+    if let Some(f) = &report.election_fingerprint {
+        println!("election fingerprint: {f}");
+    }
+    if let Some(h) = &report.web_bundle_hash {
+        println!("web bundle hash: {h}");
+    }
     for c in &report.checks {
         let status = match c.status {
             Status::Passed => "ok     ",

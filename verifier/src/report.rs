@@ -162,6 +162,12 @@ pub struct Report {
     pub base_hash: Option<String>,
     /// H_E, hex, if the election opened.
     pub election_hash: Option<String>,
+    /// The election fingerprint (docs/spec.md §7.2), if the election opened: the same string
+    /// the voter's page, `psephos vote`, the results page and `psephos trustee decrypt`
+    /// show, for comparing out of band.
+    pub election_fingerprint: Option<String>,
+    /// The web bundle hash of the `open` entry, hex, if the board served a web bundle.
+    pub web_bundle_hash: Option<String>,
     /// The receipt check, if a receipt was given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub receipt: Option<ReceiptReport>,

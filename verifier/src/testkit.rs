@@ -457,7 +457,7 @@ pub fn generate(spec: &Spec) -> Record {
     // Open.
     let joint = dkg::joint_key(&commitments);
     let prefix = *record_chain(&bodies).last().unwrap();
-    let he = hash::election_hash(&base, &prefix, joint.as_bytes());
+    let he = hash::election_hash(&base, &prefix, joint.as_bytes(), None);
     record.election_hash = he;
     push(
         &mut bodies,

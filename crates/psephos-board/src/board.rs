@@ -44,6 +44,8 @@ use crate::store::{Store, StoredCheckpoint, StoredEntry};
 use crate::verify::{map_ballot_error, BallotJob, BallotVerifier};
 use crate::writer::{Checkpointer, LogWriter};
 
+mod evidence;
+
 /// Meta key of the board's Ed25519 signing key (32-byte seed) as stored before it was
 /// sealed: read only to seal it (and then deleted).
 const META_SIGNING_KEY: &str = "board_signing_key";
@@ -326,21 +328,13 @@ fn default_web_dir() -> Option<PathBuf> {
     dir.is_dir().then(|| dir.to_path_buf())
 }
 
-/// The web bundle hash of `dir` (docs/spec-record.md §7.2, [`hash::web_bundle_hash`]) over
-/// its regular files; `None` when `dir` does not exist.
+/// The web bundle hash (docs/spec.md §7.2) of every file under `dir`, the directory the board
+/// serves; `None` when `dir` does not exist.
 pub fn web_bundle_hash(dir: &Path) -> std::io::Result<Option<Hash>> {
     if !dir.is_dir() {
         return Ok(None);
     }
-    let mut files = Vec::new();
-    for e in std::fs::read_dir(dir)? {
-        let e = e?;
-        if e.file_type()?.is_file() {
-            let name = e.file_name().to_string_lossy().into_owned();
-            files.push((name, std::fs::read(e.path())?));
-        }
-    }
-    Ok(Some(hash::web_bundle_hash(&files)))
+    Ok(Some(hash::web_bundle_hash(&hash::web_bundle_files(dir)?)))
 }
 
 async fn load_hash(store: &Store, key: &str) -> Result<Hash, BoardError> {
@@ -627,6 +621,7 @@ impl Board {
             .layer(DefaultBodyLimit::max(MAX_ADMIN_BODY));
         let public = Router::new()
             .route("/api/election", get(get_election))
+            .route("/api/election/evidence", get(evidence::get_evidence))
             .route("/api/manifest", get(get_manifest))
             .route("/api/log", get(get_log))
             .route("/api/roll", get(get_roll))
@@ -1882,13 +1877,17 @@ async fn admin_open(
             .map(|i| dkg::verification_key(&all, i))
             .collect();
         let roll_hash = hash::roll_hash(st.roll.iter());
-        let election_hash =
-            hash::election_hash(&st.base_hash, &st.last_hash(), joint_key.as_bytes());
         let bundle = match &board.inner.web_dir {
-            Some(dir) => web_bundle_hash(&dir.join("pkg"))
+            Some(dir) => web_bundle_hash(dir)
                 .map_err(|e| ApiError::Internal(format!("cannot hash the web bundle: {e}")))?,
             None => None,
         };
+        let election_hash = hash::election_hash(
+            &st.base_hash,
+            &st.last_hash(),
+            joint_key.as_bytes(),
+            bundle.as_ref(),
+        );
         Entry::Open(OpenEntry {
             election_hash,
             joint_key,

@@ -21,6 +21,8 @@ use serde_json::value::RawValue;
 
 /// What the election fixed when it opened.
 pub(crate) struct Opened {
+    /// The `open` entry's position in the log.
+    pub seq: u64,
     /// H_E.
     pub election_hash: Hash,
     /// The joint key K with its table.
@@ -312,7 +314,7 @@ impl State {
                 // sorted runs, which a stable sort merges in linear time.
                 self.roll.sort();
             }
-            Entry::Open(o) => self.apply_open(o)?,
+            Entry::Open(o) => self.apply_open(seq, o)?,
             Entry::Ballot(BallotEntry {
                 ballot,
                 tracking_code,
@@ -369,7 +371,7 @@ impl State {
         Ok(())
     }
 
-    fn apply_open(&mut self, o: OpenEntry) -> Result<(), String> {
+    fn apply_open(&mut self, seq: u64, o: OpenEntry) -> Result<(), String> {
         if o.roll_size != self.roll.len() as u64 {
             return Err(format!(
                 "open entry says {} credentials but the roll has {}",
@@ -381,6 +383,7 @@ impl State {
             return Err("open entry has the wrong number of verification keys".into());
         }
         self.opened = Some(Arc::new(Opened {
+            seq,
             election_hash: o.election_hash,
             key: FixedBase::new(o.joint_key),
             verification_keys: o.verification_keys,

@@ -832,11 +832,30 @@ async fn serves_web_pages_and_hashes_the_bundle() {
     .await;
     api.ok("/api/admin/open", Some(&init.admin_token), &json!({}))
         .await;
-    let expected = psephos_record::hash::web_bundle_hash(&[("app.js".into(), b"x()".to_vec())]);
-    assert_eq!(
-        api.status().await.web_bundle_hash.map(|h| h.0),
-        Some(expected)
-    );
+    // Every served file, by its path under the web directory.
+    let expected = psephos_record::hash::web_bundle_hash(&[
+        ("index.html".into(), b"<p>vote</p>".to_vec()),
+        ("board.html".into(), b"<p>board</p>".to_vec()),
+        ("results.html".into(), b"<p>results</p>".to_vec()),
+        ("pkg/app.js".into(), b"x()".to_vec()),
+    ]);
+    let status = api.status().await;
+    assert_eq!(status.web_bundle_hash.map(|h| h.0), Some(expected));
+    // The bundle hash is an input of H_E, and the evidence a voter checks says so.
+    let (s, body) = api.get("/api/election/evidence").await;
+    assert_eq!(s, StatusCode::OK);
+    let evidence: psephos_record::evidence::ElectionEvidence =
+        serde_json::from_slice(&body).expect("evidence");
+    let checked = psephos_record::evidence::check_election(
+        &evidence,
+        &psephos_record::evidence::Claimed {
+            election_hash: status.election_hash.as_ref().map(|h| &h.0),
+            web_bundle_hash: Some(&expected),
+            ..Default::default()
+        },
+    )
+    .expect("the served election checks out");
+    assert_eq!(checked.open.web_bundle_hash.map(|h| h.0), Some(expected));
     let _ = tx.send(());
     task.await.expect("join").expect("serve");
     place.cleanup().await;

@@ -541,6 +541,10 @@ async fn admin_command(command: AdminCommand) -> anyhow::Result<ExitCode> {
             );
             if let Some(h) = s.election_hash {
                 println!("Election hash H_E: {}", hex::encode(h.0));
+                println!(
+                    "Election fingerprint: {} (publish it: voters, trustees and auditors compare it)",
+                    psephos_record::hash::election_fingerprint(&h.0)
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -660,6 +664,10 @@ async fn trustee_command(command: TrusteeCommand) -> anyhow::Result<ExitCode> {
                 "Checked {} ballots ({} counted); the encrypted tally matches. Partial decryption of trustee {} posted (entry {seq}).",
                 audit.ballots, audit.counted, share.index()
             );
+            println!(
+                "Election fingerprint: {} (compare it with the one voters and the results page show)",
+                audit.fingerprint()
+            );
             println!("Next: once enough trustees have decrypted, `psephos tally`.");
             Ok(ExitCode::SUCCESS)
         }
@@ -672,6 +680,7 @@ async fn vote_command(a: VoteArgs) -> anyhow::Result<ExitCode> {
     match outcome {
         VoteOutcome::Cast { receipt } => {
             println!("Your ballot was cast in \"{}\".", view.manifest.title);
+            print_fingerprint(&view);
             println!();
             println!("  Tracking code: {}", receipt.tracking_code);
             println!();
@@ -683,6 +692,7 @@ async fn vote_command(a: VoteArgs) -> anyhow::Result<ExitCode> {
             }
         }
         VoteOutcome::Challenged { answer } => {
+            print_fingerprint(&view);
             println!(
                 "Ballot challenged (NOT cast). Tracking code of the spoiled ballot: {}",
                 answer.tracking_code
@@ -698,6 +708,16 @@ async fn vote_command(a: VoteArgs) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The election fingerprint of the election the ballot was encrypted to, checked against
+/// the board's signed log before encrypting.
+fn print_fingerprint(view: &voter::VoterView) {
+    println!("Election fingerprint: {}", view.fingerprint());
+    println!("  (the key your ballot was encrypted to was checked against the board's signed log; compare this fingerprint with the one published by the election officials, on the results page or by `psephos-verify`)");
+    if let Some(h) = &view.checked.open.web_bundle_hash {
+        println!("Web bundle hash of the record: {}", hex::encode(h.0));
+    }
 }
 
 async fn serve_command(a: ServeArgs) -> anyhow::Result<ExitCode> {
@@ -759,6 +779,9 @@ async fn verify_command(a: VerifyArgs) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         println!("Verifying the record in {}", a.dir.display());
+        if let Some(f) = &report.election_fingerprint {
+            println!("Election fingerprint: {f}");
+        }
         for line in report_lines(&report) {
             println!("{line}");
         }

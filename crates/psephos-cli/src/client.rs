@@ -287,6 +287,14 @@ impl Client {
         self.get("/api/election").await
     }
 
+    /// `GET /api/election/evidence`: the manifest and `open` entries with inclusion proofs
+    /// under a signed checkpoint, for `psephos_record::evidence::check_election`.
+    pub async fn election_evidence(
+        &self,
+    ) -> Result<psephos_record::evidence::ElectionEvidence, ApiError> {
+        self.get("/api/election/evidence").await
+    }
+
     /// `GET /api/manifest`, checked against the base hash the board announces.
     pub async fn manifest(&self, base_hash: &Hash) -> Result<Manifest, ApiError> {
         let bytes = self.bytes("/api/manifest").await?;

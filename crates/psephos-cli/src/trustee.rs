@@ -369,6 +369,14 @@ pub struct TallyAudit {
     pub election_hash: [u8; 32],
 }
 
+impl TallyAudit {
+    /// The election fingerprint of H_E (docs/spec.md §7.2), which the trustee compares with
+    /// the one voters, the results page and the verifier show.
+    pub fn fingerprint(&self) -> String {
+        psephos_record::hash::election_fingerprint(&self.election_hash)
+    }
+}
+
 /// Re-derives the encrypted tally from the log: every ballot's signature and proofs, its
 /// credential on the roll, the revote policy, and the homomorphic sum of the counted ballots,
 /// which must equal the `tally` entry.

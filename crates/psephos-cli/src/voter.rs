@@ -8,6 +8,7 @@ use std::time::Duration;
 use psephos_crypto::contest::BALLOT_ID_LEN;
 use psephos_crypto::group::{Element, FixedBase};
 use psephos_crypto::nonce::BallotSeed;
+use psephos_record::evidence::{self, CheckedElection, Claimed, EvidenceError};
 use psephos_record::{Ballot, ChallengedBallot, Credential, Manifest, Phase, Receipt};
 use rand_core::{OsRng, RngCore};
 use thiserror::Error;
@@ -32,6 +33,10 @@ pub enum VoteError {
     /// The board's receipt or challenge answer does not check out.
     #[error("the board's answer does not check out: {0}")]
     BadReceipt(String),
+    /// The election the board served does not check out against its signed log: nothing
+    /// was encrypted.
+    #[error("refusing to encrypt: {0}")]
+    Election(EvidenceError),
 }
 
 /// Turns option names into the 0/1 vectors of a ballot.
@@ -127,45 +132,64 @@ pub fn parse_choices(manifest: &Manifest, names: &[String]) -> Result<Vec<Vec<u6
     Ok(choices)
 }
 
+/// The fetch-and-check step, before anything is encrypted: the board's evidence
+/// (`GET /api/election/evidence`) checked against what its status claimed, by the one rule
+/// the web page uses too ([`psephos_record::evidence::check_election`]).
+pub async fn fetch_checked_election(
+    client: &Client,
+    status: &ElectionStatus,
+) -> Result<CheckedElection, VoteError> {
+    let evidence = client.election_evidence().await?;
+    let bundle = status.web_bundle_hash.map(|h| h.0);
+    let claimed = Claimed {
+        manifest_text: None,
+        base_hash: Some(&status.base_hash),
+        board_key: Some(&status.board_key),
+        election_hash: status.election_hash.as_ref().map(|h| &h.0),
+        joint_key: status.joint_key.as_ref().map(|k| k.as_bytes()),
+        web_bundle_hash: bundle.as_ref(),
+    };
+    evidence::check_election(&evidence, &claimed).map_err(VoteError::Election)
+}
+
 /// An election as a voter's device sees it, fetched and checked once.
 pub struct VoterView {
     /// The board's status.
     pub status: ElectionStatus,
-    /// The manifest (hashes to H_B).
+    /// The manifest of the log's entry 0 (hashes to H_B).
     pub manifest: Manifest,
-    /// H_E.
+    /// H_E, checked against the signed log.
     pub election_hash: [u8; 32],
-    /// K, prepared for fast encryption.
+    /// K, checked against the signed log, prepared for fast encryption.
     pub key: FixedBase,
+    /// What the check established (the fingerprint among it).
+    pub checked: CheckedElection,
 }
 
 impl VoterView {
-    /// Fetches the election; fails unless it is open.
+    /// Fetches the election and checks it against the board's signed log; fails unless it
+    /// is open and checks out.
     pub async fn fetch(client: &Client) -> Result<Self, VoteError> {
         let status = client.election().await?;
-        let manifest = client.manifest(&status.base_hash).await?;
         if status.phase != Phase::Open {
             return Err(VoteError::NotOpen(match status.phase {
                 Phase::Empty | Phase::Ceremony => "the election is not open for voting yet".into(),
                 _ => "the election is closed: no more ballots are accepted".into(),
             }));
         }
-        if manifest.board_key != status.board_key {
-            return Err(VoteError::BadReceipt(
-                "the board's key differs from the manifest's".into(),
-            ));
-        }
-        let (Some(h_e), Some(k)) = (status.election_hash, status.joint_key) else {
-            return Err(VoteError::BadReceipt(
-                "an open election without H_E or K".into(),
-            ));
-        };
+        let checked = fetch_checked_election(client, &status).await?;
         Ok(VoterView {
-            election_hash: h_e.0,
-            key: FixedBase::new(k),
-            manifest,
+            election_hash: checked.election_hash,
+            key: FixedBase::new(checked.joint_key),
+            manifest: checked.manifest.clone(),
             status,
+            checked,
         })
+    }
+
+    /// The election fingerprint (docs/spec.md §7.2), to show the voter.
+    pub fn fingerprint(&self) -> &str {
+        &self.checked.fingerprint
     }
 
     /// The joint key K.

@@ -14,6 +14,7 @@ pub mod ballot;
 pub mod checkpoint;
 pub mod credential;
 pub mod entry;
+pub mod evidence;
 pub mod hash;
 pub mod lifecycle;
 pub mod line;

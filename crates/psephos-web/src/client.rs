@@ -12,7 +12,8 @@ use psephos_crypto::nonce::BallotSeed;
 use psephos_record::ballot::{Ballot, ChallengedBallot};
 use psephos_record::checkpoint::{Checkpoint, Receipt};
 use psephos_record::credential::{self, Credential};
-use psephos_record::hash::{base_hash, Hash};
+use psephos_record::evidence::{self, CheckedElection, Claimed, ElectionEvidence, EvidenceError};
+use psephos_record::hash::Hash;
 use psephos_record::manifest::Manifest;
 use serde_json::{json, Value};
 
@@ -47,6 +48,9 @@ pub enum ClientError {
     BadReceipt(String),
     /// A checkpoint's signature does not verify.
     BadCheckpoint(String),
+    /// The election the board served does not check out against its signed log: nothing
+    /// may be encrypted to it.
+    Election(EvidenceError),
 }
 
 impl fmt::Display for ClientError {
@@ -69,6 +73,10 @@ impl fmt::Display for ClientError {
             ),
             ClientError::BadReceipt(why) => write!(f, "the receipt does not verify: {why}"),
             ClientError::BadCheckpoint(why) => write!(f, "the checkpoint does not verify: {why}"),
+            ClientError::Election(e) => write!(
+                f,
+                "the election's key could not be checked against the public record: {e}"
+            ),
         }
     }
 }
@@ -102,6 +110,19 @@ impl ClientError {
             ClientError::OpeningMismatch => "challenge_mismatch",
             ClientError::BadReceipt(_) => "bad_receipt",
             ClientError::BadCheckpoint(_) => "bad_checkpoint",
+            // The check's own codes (`served_mismatch`, `not_included`, `bad_checkpoint`…),
+            // prefixed so the page can tell them from the board's.
+            ClientError::Election(e) => match e {
+                EvidenceError::Malformed(_) => "election_malformed_evidence",
+                EvidenceError::ManifestEntry(_) => "election_bad_manifest_entry",
+                EvidenceError::BadManifest(_) => "election_bad_manifest",
+                EvidenceError::OpenEntry(_) => "election_bad_open_entry",
+                EvidenceError::BadCheckpoint => "election_bad_checkpoint",
+                EvidenceError::NotIncluded(_) => "election_not_included",
+                EvidenceError::ElectionHash => "election_bad_election_hash",
+                EvidenceError::JointKey(_) => "election_bad_joint_key",
+                EvidenceError::ServedMismatch(_) => "election_served_mismatch",
+            },
         }
     }
 }
@@ -176,56 +197,88 @@ struct Pending {
     choices: Vec<Vec<u64>>,
 }
 
+/// Fetch-and-check step, before anything is encrypted: the election the board served
+/// (`GET /api/manifest` text, `GET /api/election`, `GET /api/election/evidence`) checked
+/// against the board's signed log by the one shared rule,
+/// [`psephos_record::evidence::check_election`]. Returns [`ClientError::NotOpen`] while the
+/// status has no key yet.
+pub fn check_served_election(
+    manifest_json: &str,
+    status_json: &str,
+    evidence_json: &str,
+) -> Result<CheckedElection, ClientError> {
+    let status: Value = serde_json::from_str(status_json).map_err(malformed("election status"))?;
+    let base = hex_field(&status, "base_hash")?;
+    let board_key = hex_field(&status, "board_key")?;
+    let bundle = hex_field(&status, "web_bundle_hash")?;
+    let (Some(election_hash), Some(joint_key)) = (
+        hex_field(&status, "election_hash")?,
+        hex_field(&status, "joint_key")?,
+    ) else {
+        return Err(ClientError::NotOpen);
+    };
+    let evidence: ElectionEvidence =
+        serde_json::from_str(evidence_json).map_err(malformed("election evidence"))?;
+    let claimed = Claimed {
+        manifest_text: Some(manifest_json),
+        base_hash: base.as_ref(),
+        board_key: board_key.as_ref(),
+        election_hash: Some(&election_hash),
+        joint_key: Some(&joint_key),
+        web_bundle_hash: bundle.as_ref(),
+    };
+    evidence::check_election(&evidence, &claimed).map_err(ClientError::Election)
+}
+
+/// The election's fingerprint, web bundle hash and H_E as JSON, for display:
+/// `{"fingerprint", "web_bundle_hash": hex or null, "election_hash"}`.
+pub fn election_summary(checked: &CheckedElection) -> String {
+    json!({
+        "fingerprint": checked.fingerprint,
+        "web_bundle_hash": checked.open.web_bundle_hash.map(|h| psephos_record::hash::to_hex(&h.0)),
+        "election_hash": psephos_record::hash::to_hex(&checked.election_hash),
+    })
+    .to_string()
+}
+
 /// One open election, prepared for encrypting: the manifest, the hashes and the table of K.
 pub struct Client {
     manifest: Manifest,
     base_hash: Hash,
     election_hash: Hash,
     key: FixedBase,
+    checked: CheckedElection,
     pending: Option<Pending>,
 }
 
 impl Client {
-    /// Checks the manifest against the status (H_B recomputed from the manifest's exact bytes,
-    /// the same board key) and builds the fixed-base table of the joint key (done once: it
-    /// costs about ten multiplications).
-    pub fn prepare(manifest_json: &str, status_json: &str) -> Result<Client, ClientError> {
-        let manifest: Manifest =
-            serde_json::from_str(manifest_json).map_err(malformed("manifest"))?;
-        manifest.validate().map_err(|e| ClientError::Malformed {
-            what: "manifest",
-            why: e.to_string(),
-        })?;
-        let status: Value =
-            serde_json::from_str(status_json).map_err(malformed("election status"))?;
-        let base = base_hash(manifest_json.as_bytes());
-        if hex_field(&status, "base_hash")? != Some(base) {
-            return Err(ClientError::Inconsistent(
-                "the manifest's hash is not the election's base hash",
-            ));
-        }
-        if hex_field(&status, "board_key")? != Some(manifest.board_key) {
-            return Err(ClientError::Inconsistent(
-                "the board key differs from the manifest's",
-            ));
-        }
-        let (Some(election_hash), Some(joint_key)) = (
-            hex_field(&status, "election_hash")?,
-            hex_field(&status, "joint_key")?,
-        ) else {
-            return Err(ClientError::NotOpen);
-        };
-        let key = Element::decode(&joint_key).map_err(|e| ClientError::Malformed {
-            what: "election status",
-            why: format!("joint_key: {e}"),
-        })?;
+    /// Checks the served election against the board's signed log
+    /// ([`check_served_election`]) and builds the fixed-base table of the logged joint key
+    /// (done once: it costs about ten multiplications). Nothing can be encrypted without it.
+    pub fn prepare(
+        manifest_json: &str,
+        status_json: &str,
+        evidence_json: &str,
+    ) -> Result<Client, ClientError> {
+        let checked = check_served_election(manifest_json, status_json, evidence_json)?;
         Ok(Client {
-            manifest,
-            base_hash: base,
-            election_hash,
-            key: FixedBase::new(key),
+            manifest: checked.manifest.clone(),
+            base_hash: checked.base_hash,
+            election_hash: checked.election_hash,
+            key: FixedBase::new(checked.joint_key),
+            checked,
             pending: None,
         })
+    }
+
+    /// The election fingerprint (docs/spec.md §7.2) of the checked H_E, to show the voter.
+    pub fn fingerprint(&self) -> &str {
+        &self.checked.fingerprint
+    }
+
+    /// [`election_summary`] of this election.
+    pub fn summary(&self) -> String {
+        election_summary(&self.checked)
     }
 
     /// The manifest.
@@ -379,51 +432,115 @@ fn hex32_16(id: &[u8; BALLOT_ID_LEN]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ed25519_dalek::SigningKey;
     use psephos_crypto::group::mul_g;
+    use psephos_record::checkpoint::Checkpoint;
+    use psephos_record::entry::{entry_bytes, Entry, HexKey, OpenEntry, RollEntry};
+    use psephos_record::evidence::EvidenceLine;
+    use psephos_record::hash::{self, base_hash, GENESIS_PREV};
+    use psephos_record::merkle::{self, MerkleTree};
 
     const CODE: &str = "ABCDE-FGHIJ-KLMNO-PQRST";
 
-    fn election() -> (String, String) {
-        let board = Credential::from_code(&[0u8; 32], CODE).unwrap().public();
+    struct Served {
+        manifest: String,
+        status: Value,
+        evidence: Value,
+        /// The logged K.
+        key: Element,
+        /// The logged H_E.
+        election_hash: Hash,
+    }
+
+    /// A 1-of-1 election opened on a log `manifest, roll, open`, with the board's
+    /// `/api/manifest`, `/api/election` and `/api/election/evidence` answers, the
+    /// checkpoint signed by `signer` (the manifest's board key unless a test says otherwise).
+    fn served_signed_by(signer: Option<&SigningKey>) -> Served {
+        let board = SigningKey::from_bytes(&[3u8; 32]);
+        let signer = signer.unwrap_or(&board);
         let manifest = json!({
             "version": 1, "election_id": "t", "title": "Test",
             "questions": [{"title": "Which?", "options": ["Yes", "No", "Neither"],
                            "min_selections": 1, "max_selections": 1}],
             "revote_policy": "last_counts", "opens_at": null, "closes_at": null,
-            "trustees": 1, "threshold": 1, "board_key": psephos_record::hash::to_hex(&board),
+            "trustees": 1, "threshold": 1,
+            "board_key": hash::to_hex(&board.verifying_key().to_bytes()),
             "max_tally": 1000
         })
         .to_string();
+        let base = base_hash(manifest.as_bytes());
         let secret = BallotSeed::from_bytes([7u8; 32]).derive(b"test key", &[]);
         let key = Element::from_point(mul_g(&secret));
+        let bundle = [0x42u8; 32];
+        let parsed: Manifest = serde_json::from_str(&manifest).unwrap();
+        let mut bodies = vec![
+            entry_bytes(&Entry::Manifest(parsed)),
+            entry_bytes(&Entry::Roll(RollEntry {
+                credentials: vec![HexKey(Credential::from_code(&base, CODE).unwrap().public())],
+            })),
+        ];
+        let mut hashes = Vec::new();
+        let mut prev = GENESIS_PREV;
+        for (seq, b) in bodies.iter().enumerate() {
+            prev = hash::entry_hash(seq as u64, &prev, b);
+            hashes.push(prev);
+        }
+        let election_hash = hash::election_hash(&base, &prev, key.as_bytes(), Some(&bundle));
+        bodies.push(entry_bytes(&Entry::Open(OpenEntry {
+            election_hash,
+            joint_key: key,
+            verification_keys: vec![key],
+            roll_size: 1,
+            roll_hash: [0u8; 32],
+            web_bundle_hash: Some(HexKey(bundle)),
+        })));
+        hashes.push(hash::entry_hash(2, &prev, &bodies[2]));
+        let tree = MerkleTree::from_leaf_hashes(hashes.iter().map(|h| merkle::leaf_hash(h)));
+        let cp = Checkpoint::sign(signer, &base, 3, tree.root(3).unwrap(), hashes[2], None);
+        let hexes = |v: Vec<Hash>| -> Vec<HexKey> { v.into_iter().map(HexKey).collect() };
+        let evidence = ElectionEvidence {
+            checkpoint: cp,
+            manifest_entry: EvidenceLine::new(0, GENESIS_PREV, hashes[0], &bodies[0]).unwrap(),
+            manifest_proof: hexes(tree.inclusion_proof(0, 3).unwrap()),
+            open_entry: EvidenceLine::new(2, hashes[1], hashes[2], &bodies[2]).unwrap(),
+            open_proof: hexes(tree.inclusion_proof(2, 3).unwrap()),
+        };
         let status = json!({
             "phase": "open",
-            "base_hash": psephos_record::hash::to_hex(&base_hash(manifest.as_bytes())),
-            "election_hash": "11".repeat(32),
+            "base_hash": hash::to_hex(&base),
+            "election_hash": hash::to_hex(&election_hash),
             "joint_key": key.to_hex(),
-            "board_key": psephos_record::hash::to_hex(&board),
-        })
-        .to_string();
-        (manifest, status)
+            "board_key": hash::to_hex(&board.verifying_key().to_bytes()),
+            "web_bundle_hash": hash::to_hex(&bundle),
+        });
+        Served {
+            manifest,
+            status,
+            evidence: serde_json::to_value(&evidence).unwrap(),
+            key,
+            election_hash,
+        }
+    }
+
+    fn served() -> Served {
+        served_signed_by(None)
+    }
+
+    fn prepare(s: &Served) -> Result<Client, ClientError> {
+        Client::prepare(&s.manifest, &s.status.to_string(), &s.evidence.to_string())
     }
 
     #[test]
     fn encrypt_challenge_and_open() {
-        let (m, s) = election();
-        let mut c = Client::prepare(&m, &s).unwrap();
+        let s = served();
+        let mut c = prepare(&s).unwrap();
         let out: Value =
             serde_json::from_str(&c.encrypt_ballot(CODE, "[[0,0,1]]").unwrap()).unwrap();
         let ballot: Ballot = serde_json::from_value(out["ballot"].clone()).unwrap();
-        let key = Element::from_hex(
-            s.split("\"joint_key\":\"")
-                .nth(1)
-                .unwrap()
-                .get(..64)
-                .unwrap(),
-        )
-        .unwrap();
-        ballot.verify(c.manifest(), &[0x11; 32], &key).unwrap();
-        assert_eq!(out["tracking_code"], ballot.tracking_code(&[0x11; 32]));
+        ballot
+            .verify(c.manifest(), &s.election_hash, &s.key)
+            .unwrap();
+        assert_eq!(out["tracking_code"], ballot.tracking_code(&s.election_hash));
         let body = c.challenge_body().unwrap();
         let opened: Value = serde_json::from_str(&c.check_opening(&body).unwrap()).unwrap();
         assert_eq!(opened["choices"], json!([["Neither"]]));
@@ -438,9 +555,61 @@ mod tests {
     }
 
     #[test]
+    fn the_fingerprint_is_that_of_the_logged_election_hash() {
+        let s = served();
+        let c = prepare(&s).unwrap();
+        assert_eq!(
+            c.fingerprint(),
+            hash::election_fingerprint(&s.election_hash)
+        );
+        let summary: Value = serde_json::from_str(&c.summary()).unwrap();
+        assert_eq!(summary["fingerprint"], c.fingerprint());
+        assert_eq!(summary["web_bundle_hash"], "42".repeat(32));
+    }
+
+    #[test]
+    fn a_key_or_hash_served_outside_the_log_is_refused_before_encrypting() {
+        // The attack: /api/election serves a joint key the board knows (or another H_E)
+        // while the signed log holds the real one.
+        let mut s = served();
+        let known =
+            Element::from_point(mul_g(&BallotSeed::from_bytes([8u8; 32]).derive(b"k", &[])));
+        s.status["joint_key"] = json!(known.to_hex());
+        assert_eq!(
+            prepare(&s).err().unwrap().code(),
+            "election_served_mismatch"
+        );
+        let mut s = served();
+        s.status["election_hash"] = json!("11".repeat(32));
+        assert_eq!(
+            prepare(&s).err().unwrap().code(),
+            "election_served_mismatch"
+        );
+        let mut s = served();
+        s.status["web_bundle_hash"] = json!("43".repeat(32));
+        assert_eq!(
+            prepare(&s).err().unwrap().code(),
+            "election_served_mismatch"
+        );
+    }
+
+    #[test]
+    fn a_forged_proof_or_a_checkpoint_of_another_key_is_refused() {
+        let mut s = served();
+        let p = s.evidence["open_proof"][0].as_str().unwrap().to_string();
+        let flipped = format!("{}{}", if &p[..1] == "0" { "1" } else { "0" }, &p[1..]);
+        s.evidence["open_proof"][0] = json!(flipped);
+        assert_eq!(prepare(&s).err().unwrap().code(), "election_not_included");
+
+        let other = SigningKey::from_bytes(&[4u8; 32]);
+        let s = served_signed_by(Some(&other));
+        assert_eq!(prepare(&s).err().unwrap().code(), "election_bad_checkpoint");
+    }
+
+    #[test]
     fn local_refusals() {
-        let (m, s) = election();
-        let mut c = Client::prepare(&m, &s).unwrap();
+        let s = served();
+        let mut c = prepare(&s).unwrap();
         assert_eq!(
             c.encrypt_ballot("ABC", "[[0,0,1]]").unwrap_err().code(),
             "bad_code"
@@ -453,15 +622,16 @@ mod tests {
             normalize_code("abcde fghij-klmno pqrst").unwrap(),
             "ABCDEFGHIJKLMNOPQRST"
         );
-        let other = m.replace("\"Test\"", "\"Other\"");
+        let other = s.manifest.replace("\"Test\"", "\"Other\"");
         assert_eq!(
-            Client::prepare(&other, &s).err().unwrap().code(),
-            "inconsistent"
+            Client::prepare(&other, &s.status.to_string(), &s.evidence.to_string())
+                .err()
+                .unwrap()
+                .code(),
+            "election_served_mismatch"
         );
-        let closed = s.replace("\"joint_key\"", "\"jk\"");
-        assert_eq!(
-            Client::prepare(&m, &closed).err().unwrap().code(),
-            "election_not_open"
-        );
+        let mut closed = served();
+        closed.status.as_object_mut().unwrap().remove("joint_key");
+        assert_eq!(prepare(&closed).err().unwrap().code(), "election_not_open");
     }
 }

@@ -10,7 +10,9 @@
 //! ```js
 //! import init, { prepare, normalize_code, verify_receipt } from './pkg/psephos_web.js';
 //! await init();
-//! const election = prepare(manifestText, statusText);      // builds K's table once
+//! // checks H_E and K against the board's signed log, then builds K's table once
+//! const election = prepare(manifestText, statusText, evidenceText);
+//! show(election.fingerprint());                              // compare it out of band
 //! const { ballot, tracking_code, ballot_id } = JSON.parse(
 //!     election.encrypt_ballot(code, JSON.stringify([[0, 0, 1]])));
 //! // challenge:  POST election.challenge_body() to /api/challenges; election.check_opening(it)
@@ -39,15 +41,37 @@ pub struct Election {
     inner: Client,
 }
 
-/// Checks the manifest (`GET /api/manifest`, its exact text) against the election status
-/// (`GET /api/election`) and builds the table of the joint key once.
+/// Checks the election the board served — the manifest (`GET /api/manifest`, its exact
+/// text), the status (`GET /api/election`) and the evidence (`GET /api/election/evidence`) —
+/// against the board's signed log (`psephos_record::evidence::check_election`), then builds
+/// the table of the logged joint key once. Nothing can be encrypted otherwise.
 ///
-/// Throws `election_not_open` before the election has a key, `inconsistent` when the status
-/// does not match the manifest, `malformed` for bad JSON.
+/// Throws `election_not_open` before the election has a key, `election_*` when the served
+/// election does not check out (e.g. `election_served_mismatch`: the status's key or H_E is
+/// not the logged one; `election_not_included`, `election_bad_checkpoint`), `malformed` for
+/// bad JSON.
 #[wasm_bindgen]
-pub fn prepare(manifest_json: &str, status_json: &str) -> Result<Election, JsError> {
-    Client::prepare(manifest_json, status_json)
+pub fn prepare(
+    manifest_json: &str,
+    status_json: &str,
+    evidence_json: &str,
+) -> Result<Election, JsError> {
+    Client::prepare(manifest_json, status_json, evidence_json)
         .map(|inner| Election { inner })
+        .map_err(js_error)
+}
+
+/// The same check as [`prepare`], for pages that only display the election (the results
+/// page): returns `{"fingerprint", "web_bundle_hash", "election_hash"}` or throws as
+/// [`prepare`] does.
+#[wasm_bindgen]
+pub fn check_election(
+    manifest_json: &str,
+    status_json: &str,
+    evidence_json: &str,
+) -> Result<String, JsError> {
+    client::check_served_election(manifest_json, status_json, evidence_json)
+        .map(|checked| client::election_summary(&checked))
         .map_err(js_error)
 }
 
@@ -94,6 +118,16 @@ impl Election {
     /// The manifest's board key, hex.
     pub fn board_key(&self) -> String {
         self.inner.board_key_hex()
+    }
+
+    /// The election fingerprint of the checked H_E (`XXXX-XXXX-…`), to show the voter.
+    pub fn fingerprint(&self) -> String {
+        self.inner.fingerprint().to_string()
+    }
+
+    /// `{"fingerprint", "web_bundle_hash", "election_hash"}` of the checked election.
+    pub fn summary(&self) -> String {
+        self.inner.summary()
     }
 }
 

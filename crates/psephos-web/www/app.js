@@ -178,6 +178,29 @@ function revoteText(manifest) {
     : 'If you voted before with this code, this ballot replaces your earlier one: only your last ballot counts.';
 }
 
+// The signed evidence of the election's key (GET /api/election/evidence); the board answers
+// 503 for a moment right after opening, until a checkpoint covers the open entry.
+async function fetchElectionEvidence() {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await getText('/api/election/evidence');
+    } catch (e) {
+      if (attempt >= 5 || !(e instanceof NetworkError || e.status === 503)) throw e;
+      await new Promise((resolve) => setTimeout(resolve, 1000 * attempt));
+    }
+  }
+}
+
+// The fingerprint of the checked election (and the web bundle hash it commits to), shown
+// wherever the page shows the election, for comparing out of band.
+function showElectionFingerprint(summary) {
+  for (const el of document.querySelectorAll('.fingerprint')) el.textContent = summary.fingerprint;
+  for (const el of document.querySelectorAll('.bundle-hash')) {
+    el.textContent = summary.web_bundle_hash || '(none: the board serves no web bundle)';
+  }
+  document.body.dataset.electionFingerprint = summary.fingerprint;
+}
+
 async function start() {
   let statusText;
   let manifestText;
@@ -199,11 +222,21 @@ async function start() {
     showClosed(status.phase);
     return;
   }
+  let evidenceText;
+  try {
+    evidenceText = await fetchElectionEvidence();
+  } catch (e) {
+    $('loading').hidden = false;
+    $('loading').className = 'message error';
+    $('loading').textContent = `This page cannot check the election's key against the board's signed record, so it will not encrypt a ballot: ${e.message}. Reload the page to try again.`;
+    return;
+  }
   try {
     const t0 = performance.now();
     await init();
     const t1 = performance.now();
-    state.election = prepare(manifestText, statusText);
+    // Checks H_E and K against the board's signed log before anything is encrypted.
+    state.election = prepare(manifestText, statusText, evidenceText);
     const t2 = performance.now();
     document.body.dataset.wasmInitMs = (t1 - t0).toFixed(2);
     document.body.dataset.prepareMs = (t2 - t1).toFixed(2);
@@ -214,9 +247,12 @@ async function start() {
     $('loading').className = 'message error';
     $('loading').textContent = err.error === 'election_not_open'
       ? 'Voting has not opened yet.'
-      : `This page cannot encrypt ballots for this election: ${err.message}`;
+      : err.error.startsWith('election_')
+        ? `This page refuses to encrypt a ballot: ${err.message}. Do not vote from this page; report this to the election officials.`
+        : `This page cannot encrypt ballots for this election: ${err.message}`;
     return;
   }
+  showElectionFingerprint(JSON.parse(state.election.summary()));
   renderQuestions(state.manifest);
   $('revote-note').textContent = revoteText(state.manifest);
   show('ballot-form');

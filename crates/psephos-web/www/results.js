@@ -1,6 +1,31 @@
 // The results page: "voting in progress" until the board has a result, then the counts,
-// the turnout and how to verify them independently.
+// the turnout and how to verify them independently. It also shows the election fingerprint,
+// checked against the board's signed record by the same WebAssembly code as the voter's page.
+import init, { check_election } from './pkg/psephos_web.js';
+
 const $ = (id) => document.getElementById(id);
+
+async function showFingerprint() {
+  try {
+    const get = async (path) => {
+      const res = await fetch(path, { cache: 'no-store' });
+      if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);
+      return res.text();
+    };
+    const [manifest, status] = await Promise.all([get('/api/manifest'), get('/api/election')]);
+    if (!JSON.parse(status).election_hash) return; // not open yet: no fingerprint
+    const evidence = await get('/api/election/evidence');
+    await init();
+    const summary = JSON.parse(check_election(manifest, status, evidence));
+    $('fingerprint').textContent = summary.fingerprint;
+    document.body.dataset.electionFingerprint = summary.fingerprint;
+  } catch (e) {
+    let why = String(e && e.message ? e.message : e);
+    try { why = JSON.parse(why).message || why; } catch (_) { /* not a module error */ }
+    $('fingerprint').textContent = `could not be checked (${why})`;
+  }
+  $('fingerprint-line').hidden = false;
+}
 
 function table(q) {
   const total = q.options.reduce((s, o) => s + o.votes, 0);
@@ -68,4 +93,5 @@ async function load() {
 async function loop() {
   if (!(await load())) setTimeout(loop, 30000);
 }
+showFingerprint();
 loop();

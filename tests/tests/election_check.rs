@@ -1,0 +1,361 @@
+//! Voters check the key they encrypt to (issue 11, item 3): `psephos vote` goes through a
+//! hostile proxy in front of an honest board that serves another joint key or election hash
+//! than the board's signed log, or forged evidence; the voter refuses before encrypting, so
+//! no ballot ever leaves the device. Then the election runs to the end and the election
+//! fingerprint is the same from the voter, the trustees' decryption and the verifier.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, Method, StatusCode};
+use axum::response::Response;
+use psephos_cli::admin::{self, IssuedCode};
+use psephos_cli::client::Client;
+use psephos_cli::keyfile::KeyFile;
+use psephos_cli::server::{self, RunningBoard};
+use psephos_cli::trustee::{self, CeremonyOptions};
+use psephos_cli::voter::{self, VoteError, VoteOutcome};
+use psephos_crypto::group::{mul_g, Element};
+use psephos_crypto::Scalar;
+use psephos_e2e::TestStore;
+use psephos_record::evidence::EvidenceError;
+use psephos_record::hash;
+use serde_json::{json, Value};
+
+const BOARD_PASSPHRASE: &str = "e2e board passphrase";
+const PASS: &str = "e2e passphrase";
+
+type Tamper = Arc<dyn Fn(&str, &mut Value) + Send + Sync>;
+
+/// A man in the middle: forwards every request to the board, rewrites the JSON answers of
+/// GET requests with `tamper`, and counts the ballots and challenges that pass through it.
+#[derive(Clone)]
+struct Proxy {
+    upstream: String,
+    http: reqwest::Client,
+    tamper: Tamper,
+    ballots_seen: Arc<AtomicUsize>,
+}
+
+async fn forward(State(p): State<Proxy>, req: Request) -> Response {
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let target = format!(
+        "{}{}",
+        p.upstream,
+        req.uri()
+            .path_and_query()
+            .map(|q| q.as_str())
+            .unwrap_or("/")
+    );
+    let body = axum::body::to_bytes(req.into_body(), 1 << 24)
+        .await
+        .expect("request body");
+    if method == Method::POST && (path == "/api/ballots" || path == "/api/challenges") {
+        p.ballots_seen.fetch_add(1, Ordering::SeqCst);
+    }
+    let answer = p
+        .http
+        .request(method.clone(), &target)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(body)
+        .send()
+        .await
+        .expect("upstream");
+    let status = answer.status();
+    let mut bytes = answer.bytes().await.expect("upstream body").to_vec();
+    if method == Method::GET && status.is_success() {
+        if let Ok(mut v) = serde_json::from_slice::<Value>(&bytes) {
+            (p.tamper)(&path, &mut v);
+            bytes = serde_json::to_vec(&v).expect("json");
+        }
+    }
+    Response::builder()
+        .status(StatusCode::from_u16(status.as_u16()).expect("status"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(bytes))
+        .expect("response")
+}
+
+/// Starts a proxy in front of `upstream`; returns its URL and its ballot counter.
+async fn proxy(upstream: &str, tamper: Tamper) -> (String, Arc<AtomicUsize>) {
+    let seen = Arc::new(AtomicUsize::new(0));
+    let state = Proxy {
+        upstream: upstream.to_string(),
+        http: reqwest::Client::new(),
+        tamper,
+        ballots_seen: seen.clone(),
+    };
+    let app = axum::Router::new().fallback(forward).with_state(state);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, seen)
+}
+
+/// A joint key whose secret the attacker knows.
+fn attacker_key() -> Element {
+    Element::from_point(mul_g(&Scalar::from(123_456_789u64)))
+}
+
+async fn vote_via(url: &str, code: &str) -> Result<(voter::VoterView, VoteOutcome), VoteError> {
+    let c = Client::new(url).expect("client");
+    voter::vote(&c, code, &["Neither".to_string()], false).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn voters_check_the_key_and_everyone_shows_the_same_fingerprint() {
+    let store = TestStore::sqlite();
+    let location = store.location();
+    let work = tempfile::tempdir().expect("tempdir");
+    let manifest = admin::ManifestToml::parse(
+        r#"
+title = "Key check (end-to-end test)"
+election_id = "e2e-key-check"
+trustees = 3
+threshold = 2
+revote_policy = "last_counts"
+[[questions]]
+title = "Who should we support?"
+options = ["Owen Smith", "Jeremy Corbyn", "Neither"]
+min_selections = 1
+max_selections = 1
+"#,
+    )
+    .expect("manifest")
+    .into_manifest();
+    let init = server::init(&location, manifest, BOARD_PASSPHRASE)
+        .await
+        .expect("init");
+    let board = RunningBoard::start(&location, "127.0.0.1:0", None, BOARD_PASSPHRASE)
+        .await
+        .expect("board starts");
+    let public = Client::new(&board.url).expect("client");
+    let admin_c = public.clone().with_token(&init.admin_token);
+
+    let mut tasks = Vec::new();
+    for i in 1..=3u32 {
+        let client = public
+            .clone()
+            .with_token(&init.trustee_tokens[i as usize - 1]);
+        let path = work.path().join(format!("t{i}.key"));
+        tasks.push(tokio::spawn(async move {
+            let (mut file, secret) = KeyFile::create(&path, PASS).expect("keygen");
+            let options = CeremonyOptions {
+                poll: Duration::from_millis(50),
+                timeout: Duration::from_secs(120),
+                ..Default::default()
+            };
+            let outcome = trustee::ceremony(&client, i, &secret, &options)
+                .await
+                .expect("ceremony");
+            file.save_share(&path, PASS, &outcome.base_hash, &outcome.key_share)
+                .expect("save share");
+        }));
+    }
+    for t in tasks {
+        t.await.expect("trustee task");
+    }
+    let members = work.path().join("members.csv");
+    let mut text = String::from("member_id,name,email\n");
+    for i in 1..=4 {
+        text.push_str(&format!("m{i},Member {i},m{i}@example.org\n"));
+    }
+    std::fs::write(&members, text).expect("members");
+    let codes_path = work.path().join("codes.csv");
+    admin::roll(&admin_c, &members, &codes_path, |_| {})
+        .await
+        .expect("roll");
+    let codes: Vec<IssuedCode> = csv::Reader::from_path(&codes_path)
+        .expect("codes")
+        .deserialize()
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    admin_c.admin("open").await.expect("open");
+    let status = public.election().await.expect("status");
+    let base = status.base_hash;
+
+    // 1. The status serves a key the attacker knows (the logged H_E is left alone).
+    let known = attacker_key();
+    let (url, seen) = proxy(
+        &board.url,
+        Arc::new(move |path, v| {
+            if path == "/api/election" {
+                v["joint_key"] = json!(known.to_hex());
+            }
+        }),
+    )
+    .await;
+    let err = vote_via(&url, &codes[0].voting_code)
+        .await
+        .err()
+        .expect("refused");
+    assert!(
+        matches!(
+            err,
+            VoteError::Election(EvidenceError::ServedMismatch("joint key K"))
+        ),
+        "{err}"
+    );
+    assert_eq!(seen.load(Ordering::SeqCst), 0, "a ballot left the device");
+
+    // 2. The status serves another H_E.
+    let (url, seen) = proxy(
+        &board.url,
+        Arc::new(|path, v| {
+            if path == "/api/election" {
+                v["election_hash"] = json!("11".repeat(32));
+            }
+        }),
+    )
+    .await;
+    let err = vote_via(&url, &codes[0].voting_code)
+        .await
+        .err()
+        .expect("refused");
+    assert!(
+        matches!(
+            err,
+            VoteError::Election(EvidenceError::ServedMismatch("election hash H_E"))
+        ),
+        "{err}"
+    );
+    assert_eq!(seen.load(Ordering::SeqCst), 0, "a ballot left the device");
+
+    // 3. A consistent forgery: status and evidence both carry an open entry with the
+    //    attacker's key and the H_E that goes with it, its hash chained correctly, but it is
+    //    not in the board's signed tree (the proxy does not hold the board key).
+    let honest = public.election_evidence().await.expect("evidence");
+    let prev = honest.open_entry.prev;
+    let bundle = status.web_bundle_hash.map(|h| h.0);
+    let forged_h_e = hash::election_hash(&base, &prev, known.as_bytes(), bundle.as_ref());
+    let (url, seen) = proxy(
+        &board.url,
+        Arc::new(move |path, v| match path {
+            "/api/election" => {
+                v["joint_key"] = json!(known.to_hex());
+                v["election_hash"] = json!(hex::encode(forged_h_e));
+            }
+            "/api/election/evidence" => {
+                let seq = v["open_entry"]["seq"].as_u64().expect("seq");
+                let open = &mut v["open_entry"]["entry"]["open"];
+                open["joint_key"] = json!(known.to_hex());
+                open["election_hash"] = json!(hex::encode(forged_h_e));
+                let text = serde_json::to_string(&v["open_entry"]["entry"]).expect("json");
+                v["open_entry"]["hash"] =
+                    json!(hex::encode(hash::entry_hash(seq, &prev, text.as_bytes())));
+            }
+            _ => {}
+        }),
+    )
+    .await;
+    let err = vote_via(&url, &codes[0].voting_code)
+        .await
+        .err()
+        .expect("refused");
+    assert!(
+        matches!(
+            err,
+            VoteError::Election(EvidenceError::NotIncluded("the open entry"))
+        ),
+        "{err}"
+    );
+    assert_eq!(seen.load(Ordering::SeqCst), 0, "a ballot left the device");
+
+    // 4. A forged inclusion proof, and a checkpoint whose signature is not the board key's.
+    for (what, edit) in [
+        (
+            "proof",
+            Arc::new(|path: &str, v: &mut Value| {
+                if path == "/api/election/evidence" {
+                    let p = v["open_proof"][0].as_str().expect("proof").to_string();
+                    let flipped = format!("{}{}", if &p[..1] == "0" { "1" } else { "0" }, &p[1..]);
+                    v["open_proof"][0] = json!(flipped);
+                }
+            }) as Tamper,
+        ),
+        (
+            "checkpoint",
+            Arc::new(|path: &str, v: &mut Value| {
+                if path == "/api/election/evidence" {
+                    let s = v["checkpoint"]["signature"]
+                        .as_str()
+                        .expect("sig")
+                        .to_string();
+                    let flipped = format!("{}{}", if &s[..1] == "0" { "1" } else { "0" }, &s[1..]);
+                    v["checkpoint"]["signature"] = json!(flipped);
+                }
+            }) as Tamper,
+        ),
+    ] {
+        let (url, seen) = proxy(&board.url, edit).await;
+        let err = vote_via(&url, &codes[0].voting_code)
+            .await
+            .err()
+            .expect("refused");
+        let expected = match what {
+            "proof" => EvidenceError::NotIncluded("the open entry"),
+            _ => EvidenceError::BadCheckpoint,
+        };
+        assert!(
+            matches!(&err, VoteError::Election(e) if *e == expected),
+            "{what}: {err}"
+        );
+        assert_eq!(
+            seen.load(Ordering::SeqCst),
+            0,
+            "{what}: a ballot left the device"
+        );
+    }
+
+    // An honest path (through a proxy that changes nothing) votes.
+    let (url, seen) = proxy(&board.url, Arc::new(|_, _| {})).await;
+    let (view, outcome) = vote_via(&url, &codes[0].voting_code)
+        .await
+        .expect("honest vote");
+    assert!(matches!(outcome, VoteOutcome::Cast { .. }));
+    assert_eq!(seen.load(Ordering::SeqCst), 1);
+    let voter_fingerprint = view.fingerprint().to_string();
+    assert_eq!(
+        voter_fingerprint,
+        hash::election_fingerprint(&status.election_hash.expect("H_E").0)
+    );
+
+    // The same fingerprint from the trustees' decryption and from the verifier.
+    admin_c.admin("close").await.expect("close");
+    for i in [1u32, 2] {
+        let path = work.path().join(format!("t{i}.key"));
+        let share = KeyFile::read(&path)
+            .expect("read")
+            .key_share(&path, PASS)
+            .expect("share");
+        let client = public
+            .clone()
+            .with_token(&init.trustee_tokens[i as usize - 1]);
+        let (audit, _) = trustee::decrypt(&client, &share).await.expect("decrypt");
+        assert_eq!(audit.fingerprint(), voter_fingerprint, "trustee {i}");
+    }
+    admin::tally(&admin_c).await.expect("tally");
+    let record = work.path().join("record");
+    admin::publish(&public, &record).await.expect("publish");
+    let report = psephos_verify::verify_dir(
+        &record,
+        &psephos_verify::Options {
+            require_complete: true,
+            ..Default::default()
+        },
+    )
+    .expect("readable record");
+    assert!(report.passed(), "{:?}", report.failed_checks());
+    assert_eq!(
+        report.election_fingerprint.as_deref(),
+        Some(voter_fingerprint.as_str())
+    );
+    board.stop().await.expect("stop");
+    store.cleanup().await;
+}
