@@ -33,16 +33,7 @@ export PSEPHOS_WASM_TARGET_DIR="${PSEPHOS_WASM_TARGET_DIR:-$PWD/target/web-bundl
 
 # --- 1. cargo build --------------------------------------------------------
 wasm_setup
-# Reproducibility: paths out, one codegen unit. Speed: fat LTO, opt-level 3.
-cargo_home="${CARGO_HOME:-$HOME/.cargo}"
-export CARGO_ENCODED_RUSTFLAGS="--remap-path-prefix=$PWD=/psephos$(printf '\x1f')--remap-path-prefix=$cargo_home=/cargo$(printf '\x1f')-Cdebuginfo=0"
-export CARGO_PROFILE_RELEASE_LTO=fat
-export CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1
-export CARGO_PROFILE_RELEASE_OPT_LEVEL=3
-export CARGO_PROFILE_RELEASE_PANIC=abort
-export CARGO_PROFILE_RELEASE_DEBUG=false
-export CARGO_INCREMENTAL=0
-export SOURCE_DATE_EPOCH=0
+wasm_bundle_env
 start=$SECONDS
 echo "+ ${WASM_CARGO[*]} -p psephos-web" >&2
 "${WASM_CARGO[@]}" -p psephos-web

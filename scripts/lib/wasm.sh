@@ -126,3 +126,19 @@ wasm_setup() {
     fi
     wasm_log "toolchain: $WASM_MODE, target dir: $CARGO_TARGET_DIR"
 }
+
+# The flags of the committed web bundle (scripts/build-web.sh). Reproducibility: paths out,
+# one codegen unit. Speed: fat LTO, opt-level 3. scripts/check-wasm.sh uses them too when
+# PSEPHOS_WASM_LIKE_BUNDLE=1, so that scripts/test.sh compiles the wasm32 crates once for
+# both checks.
+wasm_bundle_env() {
+    local cargo_home="${CARGO_HOME:-$HOME/.cargo}"
+    export CARGO_ENCODED_RUSTFLAGS="--remap-path-prefix=$WASM_ROOT=/psephos$(printf '\x1f')--remap-path-prefix=$cargo_home=/cargo$(printf '\x1f')-Cdebuginfo=0"
+    export CARGO_PROFILE_RELEASE_LTO=fat
+    export CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1
+    export CARGO_PROFILE_RELEASE_OPT_LEVEL=3
+    export CARGO_PROFILE_RELEASE_PANIC=abort
+    export CARGO_PROFILE_RELEASE_DEBUG=false
+    export CARGO_INCREMENTAL=0
+    export SOURCE_DATE_EPOCH=0
+}

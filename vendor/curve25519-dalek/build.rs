@@ -50,9 +50,16 @@ fn main() {
         println!("cargo:rustc-cfg=allow_unused_unsafe");
     }
 
+    // psephos patch: the `psephos-serial-backend` feature means the same as
+    // `--cfg curve25519_dalek_backend="serial"` (see Cargo.toml).
+    let backend_cfg = match std::env::var_os("CARGO_FEATURE_PSEPHOS_SERIAL_BACKEND") {
+        Some(_) => Ok("serial".to_string()),
+        None => std::env::var("CARGO_CFG_CURVE25519_DALEK_BACKEND"),
+    };
+
     // Backend overrides / defaults
     let curve25519_dalek_backend =
-        match std::env::var("CARGO_CFG_CURVE25519_DALEK_BACKEND").as_deref() {
+        match backend_cfg.as_deref() {
             Ok("fiat") => "fiat",
             Ok("serial") => "serial",
             Ok("simd") => {
