@@ -333,8 +333,12 @@ fn the_roll_hash_is_over_the_roll_in_roll_order() {
             vec![roll[3..].to_vec(), roll[..3].to_vec()],
         );
         let prefix = *r.chain().last().unwrap();
-        let election_hash =
-            hash::election_hash(&r.current_base_hash(), &prefix, open.joint_key.as_bytes());
+        let election_hash = hash::election_hash(
+            &r.current_base_hash(),
+            &prefix,
+            open.joint_key.as_bytes(),
+            open.web_bundle_hash.as_ref().map(|h| &h.0),
+        );
         r.bodies.push(String::new());
         let last = r.bodies.len() - 1;
         r.set_entry(
