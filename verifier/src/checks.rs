@@ -28,6 +28,7 @@ use psephos_crypto::elgamal::{Ciphertext, CiphertextSum};
 use psephos_crypto::group::{Element, FixedBase};
 use psephos_crypto::threshold::{self, DecryptionShare};
 use psephos_record::ballot::tracking_code_of;
+use psephos_record::ceremony::CeremonyProgress;
 use psephos_record::checkpoint::Checkpoint;
 use psephos_record::entry::{
     AcceptanceEntry, BallotEntry, CloseEntry, DecryptionEntry, OpenEntry, ResultEntry, RollEntry,
@@ -214,6 +215,8 @@ struct Verifier<'o> {
     checkpoints: Vec<(u64, Checkpoint)>,
     checkpoints_at: BTreeMap<u64, Vec<usize>>,
     ceremony: Ceremony,
+    /// The ceremony's order rules (docs/spec.md §6.3), shared with the board.
+    ceremony_order: Option<CeremonyProgress>,
     ceremony_checked: bool,
     roll: Vec<[u8; 32]>,
     roll_keys: Arc<Vec<PublicKey>>,
@@ -377,6 +380,7 @@ impl<'o> Verifier<'o> {
             checkpoints,
             checkpoints_at,
             ceremony: Ceremony::default(),
+            ceremony_order: None,
             ceremony_checked: false,
             roll: Vec::new(),
             roll_keys: Arc::new(Vec::new()),
@@ -531,6 +535,7 @@ impl<'o> Verifier<'o> {
         if self.manifest.is_none() && !matches!(entry, Entry::Manifest(_)) {
             return Ok(());
         }
+        self.check_2_order(line, &entry);
         match entry {
             Entry::Manifest(m) => self.check_1_manifest(line, m, inner.unwrap_or_default()),
             Entry::TrusteeKey(k) => {
@@ -591,14 +596,27 @@ impl<'o> Verifier<'o> {
         slot: impl Fn(&mut Ceremony) -> &mut BTreeMap<u32, (u64, T)>,
         value: T,
     ) {
+        // A second message of one kind is reported by the order rules (check_2_order); the
+        // first one is kept.
         let map = slot(&mut self.ceremony);
         if let std::collections::btree_map::Entry::Vacant(slot) = map.entry(trustee) {
             slot.insert((line, value));
-        } else {
-            self.fail(
-                2,
-                on_board(line, format!("trustee {trustee} posted this message twice")),
-            );
+        }
+    }
+
+    /// Check 2 (order): the ceremony message rules of docs/spec.md §6.3, the same function the
+    /// board applies before appending (a complaint only after the share it disputes, shares
+    /// with valid ephemeral-key proofs, no `open` after a complaint…).
+    fn check_2_order(&mut self, line: u64, entry: &Entry) {
+        let (Some(manifest), Some(base)) = (&self.manifest, self.base_hash) else {
+            return;
+        };
+        let n = manifest.trustees;
+        let progress = self
+            .ceremony_order
+            .get_or_insert_with(|| CeremonyProgress::new(n));
+        if let Err(e) = progress.admit(entry, &base) {
+            self.fail(2, on_board(line, e.to_string()));
         }
     }
 
@@ -849,19 +867,8 @@ impl Verifier<'_> {
                 failures.push(on_board(*line, format!("trustee {i}: commitments: {e}")));
             }
         }
-        for (&i, (line, shares)) in &c.shares {
-            items += 1;
-            let expected: Vec<u32> = (1..=n).filter(|&l| l != i).collect();
-            let to: Vec<u32> = shares.shares.iter().map(|s| s.to).collect();
-            if !in_range(i) || to != expected || shares.shares.iter().any(|s| s.from != i) {
-                failures.push(on_board(
-                    *line,
-                    format!(
-                        "trustee {i}: shares must go from {i} to every other trustee, in order"
-                    ),
-                ));
-            }
-        }
+        // The form of each shares entry and its ephemeral-key proofs: check_2_order.
+        items += c.shares.len() as u64;
         for (line, complaint) in &c.complaints {
             items += 1;
             let share = c
@@ -903,19 +910,7 @@ impl Verifier<'_> {
             }
         }
         if let Some((line, open)) = open {
-            for (what, have) in [
-                ("trustee_key", c.keys.len()),
-                ("commitments", c.commitments.len()),
-                ("shares", c.shares.len()),
-                ("acceptance", c.acceptances.len()),
-            ] {
-                if have != n as usize {
-                    failures.push(on_board(
-                        line,
-                        format!("opened with {have} {what} entries for {n} trustees"),
-                    ));
-                }
-            }
+            // Every acceptance (hence every earlier message) and no complaint: check_2_order.
             items += 1 + u64::from(n);
             if open.joint_key != dkg::joint_key(&all) {
                 failures.push(on_board(
@@ -1324,12 +1319,8 @@ impl Verifier<'_> {
         let mut valid: BTreeMap<u32, &DecryptionEntry> = BTreeMap::new();
         let mut items = 0u64;
         for (&i, (line, d)) in &self.decryptions {
-            let shape_ok = d.questions.len() == tally.questions.len()
-                && d.questions
-                    .iter()
-                    .zip(&tally.questions)
-                    .all(|(a, b)| a.len() == b.len())
-                && d.questions.iter().flatten().all(|s| s.trustee == i);
+            // One share per question and option, each naming the entry's trustee (§6.2).
+            let form = psephos_record::ceremony::check_decryption_form(d, tally);
             let Some(vk) = (1..=n)
                 .contains(&i)
                 .then(|| opened.verification_keys.get(i as usize - 1))
@@ -1341,11 +1332,8 @@ impl Verifier<'_> {
                 ));
                 continue;
             };
-            if !shape_ok {
-                failures.push(on_board(
-                    *line,
-                    format!("trustee {i}: decryption shape differs from the tally"),
-                ));
+            if let Err(e) = form {
+                failures.push(on_board(*line, e.to_string()));
                 continue;
             }
             let mut batch = BatchVerifier::new();

@@ -414,7 +414,8 @@ pub fn generate(spec: &Spec) -> Record {
         push(&mut bodies, &Entry::Shares(SharesEntry { from: i, shares }));
     }
     if let Some(share) = complained {
-        let complaint = psephos_crypto::dkg::Complaint::make(&base, &share, &secrets[1], &mut rng);
+        let complaint =
+            psephos_crypto::dkg::Complaint::make(&base, &share, &secrets[1], &mut rng).unwrap();
         push(&mut bodies, &Entry::Complaint(complaint));
     }
     let key_shares: Vec<KeyShare> = (1..=n)

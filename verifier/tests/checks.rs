@@ -107,14 +107,28 @@ fn check_2_missing_shares() {
 
 #[test]
 fn check_2_complaints_adjudicated() {
-    // A false complaint (the share was good) is adjudicated against the complainer.
+    // A false complaint (the share was good) is adjudicated against the complainer: the
+    // record of the failed ceremony verifies…
     let liar = testkit::generate(&Spec {
         complaint: Some(false),
+        stop: Phase::Ceremony,
         ..Spec::small()
     });
     assert!(liar.find("complaint").is_some());
     let report = verify_record(&liar, "c2-liar").unwrap();
     assert!(report.passed(), "{:#?}", report.checks);
+    // …but a ceremony with a complaint never opens, whatever the verdict (spec §6.3).
+    let liar_opened = testkit::generate(&Spec {
+        complaint: Some(false),
+        ..Spec::small()
+    });
+    let report = verify_record(&liar_opened, "c2-liar-opened").unwrap();
+    assert_eq!(report.failed_checks(), vec![2]);
+    let failure = &report.check(2).unwrap().failures[0].message;
+    assert!(
+        failure.contains("opened after 1 key-ceremony complaint"),
+        "{failure}"
+    );
     // A true complaint: the sender cheated, so the ceremony failed.
     let cheat = testkit::generate(&Spec {
         complaint: Some(true),

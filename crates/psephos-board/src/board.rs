@@ -743,7 +743,11 @@ fn check_sender(token_index: u32, message_index: u32) -> Result<(), ApiError> {
             message_index,
             "trustee message for another index"
         );
-        Err(ApiError::Unauthorized)
+        // The token is valid: telling its holder its own index helps it fix `--index`.
+        Err(ApiError::WrongTrusteeIndex {
+            token_index,
+            message_index,
+        })
     }
 }
 
@@ -797,27 +801,27 @@ struct SeqAnswer {
 /// The key ceremony's ordering rule for trustee `me` posting its `step` (ElectionGuard 2.1
 /// §3.2: keys, then commitments, then shares, then acceptances): the election is in the
 /// ceremony, `me` has not posted this step yet, and every trustee has posted the step before.
-fn ceremony_step<T, U>(
-    st: &State,
-    me: u32,
-    step: &str,
-    mine: &[Option<T>],
-    before: Option<(&str, &[Option<U>])>,
-) -> Result<(), ApiError> {
-    phase_is(st, Phase::Ceremony, step)?;
-    if mine[me as usize - 1].is_some() {
-        return Err(ApiError::AlreadyPosted(format!(
-            "trustee {me} already posted its {step}"
-        )));
-    }
-    if let Some((previous, slots)) = before {
-        if State::count(slots) != slots.len() {
-            return Err(ApiError::WrongPhase(format!(
-                "{step} must wait until every trustee has posted its {previous}"
-            )));
-        }
-    }
-    Ok(())
+/// The key-ceremony rules of docs/spec.md §6.3 (the same function the verifier and the board's
+/// replay use), as the API's errors.
+fn ceremony_rules(st: &State, entry: &Entry) -> Result<(), ApiError> {
+    use psephos_record::ceremony::CeremonyRuleError as E;
+    phase_is(st, Phase::Ceremony, entry.kind())?;
+    st.ceremony
+        .check(entry, &st.base_hash)
+        .map_err(|e| match e {
+            E::AlreadyPosted { .. } | E::ComplaintRepeated { .. } => {
+                ApiError::AlreadyPosted(e.to_string())
+            }
+            E::TooEarly { .. }
+            | E::ComplaintBeforeShare { .. }
+            | E::ComplaintAfterAcceptance { .. }
+            | E::OpenIncomplete { .. }
+            | E::OpenAfterComplaint { .. } => ApiError::WrongPhase(e.to_string()),
+            E::SenderCheated(_) => ApiError::BadProof(e.to_string()),
+            E::IndexOutOfRange { .. } | E::MalformedShares { .. } | E::ComplaintTarget { .. } => {
+                ApiError::Malformed(e.to_string())
+            }
+        })
 }
 
 fn phase_is(st: &State, phase: Phase, what: &str) -> Result<(), ApiError> {
@@ -1508,13 +1512,16 @@ async fn trustee_key(
     let key: TrusteePublicKey = parse(body)?;
     check_sender(me, key.index)?;
     let _gate = board.inner.gate.write().await;
+    let entry = Entry::TrusteeKey(key);
     {
         let st = board.state();
-        ceremony_step::<_, ()>(&st, me, "key", &st.trustee_keys, None)?;
-        key.verify(&st.base_hash)
-            .map_err(|e| ApiError::BadProof(e.to_string()))?;
+        ceremony_rules(&st, &entry)?;
+        if let Entry::TrusteeKey(key) = &entry {
+            key.verify(&st.base_hash)
+                .map_err(|e| ApiError::BadProof(e.to_string()))?;
+        }
     }
-    let (seq, _) = append(&board, &Entry::TrusteeKey(key)).await?;
+    let (seq, _) = append(&board, &entry).await?;
     Ok(Json(SeqAnswer { seq }))
 }
 
@@ -1527,57 +1534,23 @@ async fn trustee_commitments(
     let c: CoefficientCommitments = parse(body)?;
     check_sender(me, c.trustee)?;
     let _gate = board.inner.gate.write().await;
+    let entry = Entry::Commitments(c);
     let (t, base) = {
         let st = board.state();
-        ceremony_step(
-            &st,
-            me,
-            "commitments",
-            &st.commitments,
-            Some(("key", &st.trustee_keys)),
-        )?;
+        ceremony_rules(&st, &entry)?;
         (st.manifest.threshold, st.base_hash)
     };
-    let (c, verdict) = blocking(move || {
-        let r = c.verify(t, &base);
-        (c, r)
+    let (entry, verdict) = blocking(move || {
+        let r = match &entry {
+            Entry::Commitments(c) => c.verify(t, &base),
+            _ => Ok(()),
+        };
+        (entry, r)
     })
     .await?;
     verdict.map_err(|e| ApiError::BadProof(e.to_string()))?;
-    let (seq, _) = append(&board, &Entry::Commitments(c)).await?;
+    let (seq, _) = append(&board, &entry).await?;
     Ok(Json(SeqAnswer { seq }))
-}
-
-fn check_shares(s: &SharesEntry, me: u32, n: u32) -> Result<(), ApiError> {
-    let recipients: Vec<u32> = (1..=n).filter(|&j| j != me).collect();
-    if s.shares.len() != recipients.len() {
-        return Err(ApiError::Malformed(format!(
-            "expected {} shares, one per other trustee, got {}",
-            recipients.len(),
-            s.shares.len()
-        )));
-    }
-    for (share, &to) in s.shares.iter().zip(&recipients) {
-        if share.from != me || share.to != to {
-            return Err(ApiError::Malformed(format!(
-                "shares must be from {me} to each other trustee in order; found {} -> {} where \
-                 {me} -> {to} was expected",
-                share.from, share.to
-            )));
-        }
-        // 32-byte scalar + 16-byte tag, lowercase hex.
-        if share.ciphertext.len() != 96
-            || !share
-                .ciphertext
-                .bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-        {
-            return Err(ApiError::Malformed(format!(
-                "share for trustee {to}: ciphertext must be 96 lowercase hex characters"
-            )));
-        }
-    }
-    Ok(())
 }
 
 async fn trustee_shares(
@@ -1589,18 +1562,14 @@ async fn trustee_shares(
     let s: SharesEntry = parse(body)?;
     check_sender(me, s.from)?;
     let _gate = board.inner.gate.write().await;
+    let entry = Entry::Shares(s);
     {
+        // Form, order and every share's ephemeral-key proof (a share without one is refused
+        // here, so no complaint can ever be made about it).
         let st = board.state();
-        ceremony_step(
-            &st,
-            me,
-            "shares",
-            &st.shares,
-            Some(("commitments", &st.commitments)),
-        )?;
-        check_shares(&s, me, st.manifest.trustees)?;
+        ceremony_rules(&st, &entry)?;
     }
-    let (seq, _) = append(&board, &Entry::Shares(s)).await?;
+    let (seq, _) = append(&board, &entry).await?;
     Ok(Json(SeqAnswer { seq }))
 }
 
@@ -1613,26 +1582,14 @@ async fn trustee_complaint(
     let c: Complaint = parse(body)?;
     check_sender(me, c.by)?;
     let _gate = board.inner.gate.write().await;
+    let entry = Entry::Complaint(c);
+    let Entry::Complaint(c) = &entry else {
+        return Err(ApiError::Internal("not a complaint".into()));
+    };
     {
         let st = board.state();
-        phase_is(&st, Phase::Ceremony, "a complaint")?;
-        let n = st.manifest.trustees;
-        if c.against == me || c.against == 0 || c.against > n {
-            return Err(ApiError::Malformed(format!(
-                "cannot complain against trustee {}",
-                c.against
-            )));
-        }
-        if st
-            .complaints
-            .iter()
-            .any(|x| x.by == me && x.against == c.against)
-        {
-            return Err(ApiError::AlreadyPosted(format!(
-                "trustee {me} already complained against trustee {}",
-                c.against
-            )));
-        }
+        // Order first: a complaint needs the disputed share on the log (§6.3).
+        ceremony_rules(&st, &entry)?;
         let share = st.shares[c.against as usize - 1]
             .as_ref()
             .and_then(|s| s.shares.iter().find(|x| x.to == me))
@@ -1656,7 +1613,7 @@ async fn trustee_complaint(
             "key ceremony complaint"
         );
     }
-    let (seq, _) = append(&board, &Entry::Complaint(c)).await?;
+    let (seq, _) = append(&board, &entry).await?;
     Ok(Json(SeqAnswer { seq }))
 }
 
@@ -1669,15 +1626,13 @@ async fn trustee_acceptance(
     let a: AcceptanceEntry = parse(body)?;
     check_sender(me, a.trustee)?;
     let _gate = board.inner.gate.write().await;
+    let entry = Entry::Acceptance(a);
+    let Entry::Acceptance(a) = &entry else {
+        return Err(ApiError::Internal("not an acceptance".into()));
+    };
     {
         let st = board.state();
-        ceremony_step(
-            &st,
-            me,
-            "acceptance",
-            &st.acceptances,
-            Some(("shares", &st.shares)),
-        )?;
+        ceremony_rules(&st, &entry)?;
         let all: Vec<CoefficientCommitments> = st.commitments.iter().flatten().cloned().collect();
         if dkg::verification_key(&all, me) != a.verification_key {
             return Err(ApiError::BadProof(format!(
@@ -1685,7 +1640,7 @@ async fn trustee_acceptance(
             )));
         }
     }
-    let (seq, _) = append(&board, &Entry::Acceptance(a)).await?;
+    let (seq, _) = append(&board, &entry).await?;
     Ok(Json(SeqAnswer { seq }))
 }
 
@@ -1711,16 +1666,9 @@ async fn trustee_decryption(
         };
         (tally, opened)
     };
-    let shape_ok = d.questions.len() == tally.questions.len()
-        && d.questions
-            .iter()
-            .zip(&tally.questions)
-            .all(|(a, b)| a.len() == b.len());
-    if !shape_ok {
-        return Err(ApiError::Malformed(
-            "one decryption share per question and option of the tally is needed".into(),
-        ));
-    }
+    // One share per question and option, each naming this entry's trustee (§6.2).
+    psephos_record::ceremony::check_decryption_form(&d, &tally)
+        .map_err(|e| ApiError::Malformed(e.to_string()))?;
     let (d, verdict) = blocking(move || {
         let r = verify_decryption(
             &d,
@@ -1749,9 +1697,6 @@ fn verify_decryption(
         .ok_or_else(|| ApiError::Internal("no verification key".into()))?;
     for (q, (shares, cts)) in d.questions.iter().zip(&tally.questions).enumerate() {
         for (o, (share, ct)) in shares.iter().zip(cts).enumerate() {
-            if share.trustee != me {
-                return Err(ApiError::Unauthorized);
-            }
             share
                 .verify(key, election_hash, q as u32, o as u32, ct)
                 .map_err(|e| ApiError::BadProof(format!("question {q}, option {o}: {e}")))?;
@@ -1865,12 +1810,6 @@ async fn admin_open(
                 return Err(missing(what, count));
             }
         }
-        if !st.complaints.is_empty() {
-            return Err(ApiError::WrongPhase(format!(
-                "cannot open: the key ceremony has {} complaint(s); start a new election",
-                st.complaints.len()
-            )));
-        }
         let all: Vec<CoefficientCommitments> = st.commitments.iter().flatten().cloned().collect();
         let joint_key = dkg::joint_key(&all);
         let verification_keys: Vec<Element> = (1..=n as u32)
@@ -1888,14 +1827,18 @@ async fn admin_open(
             joint_key.as_bytes(),
             bundle.as_ref(),
         );
-        Entry::Open(OpenEntry {
+        let entry = Entry::Open(OpenEntry {
             election_hash,
             joint_key,
             verification_keys,
             roll_size: st.roll.len() as u64,
             roll_hash,
             web_bundle_hash: bundle.map(HexKey),
-        })
+        });
+        // Every acceptance, and no complaint whatever its verdict (§6.3).
+        ceremony_rules(&st, &entry)
+            .map_err(|e| ApiError::WrongPhase(format!("cannot open: {e}")))?;
+        entry
     };
     let Entry::Open(o) = &entry else {
         return Err(ApiError::Internal("not open".into()));

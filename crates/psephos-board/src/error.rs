@@ -100,6 +100,14 @@ pub enum ApiError {
     /// 401.
     #[error("missing or wrong bearer token")]
     Unauthorized,
+    /// 403: a trustee's valid token, on a message for another trustee index.
+    #[error("this token is trustee {token_index}'s, but the message is for trustee {message_index}: check --index")]
+    WrongTrusteeIndex {
+        /// The index the token belongs to.
+        token_index: u32,
+        /// The index the message names.
+        message_index: u32,
+    },
     /// 409: the message does not fit the current phase or ceremony step.
     #[error("{0}")]
     WrongPhase(String),
@@ -143,6 +151,7 @@ impl ApiError {
             E::RateLimited => ("rate_limited", StatusCode::TOO_MANY_REQUESTS),
             E::ChallengeMismatch => ("challenge_mismatch", StatusCode::BAD_REQUEST),
             E::Unauthorized => ("unauthorized", StatusCode::UNAUTHORIZED),
+            E::WrongTrusteeIndex { .. } => ("wrong_trustee_index", StatusCode::FORBIDDEN),
             E::WrongPhase(_) => ("wrong_phase", StatusCode::CONFLICT),
             E::AlreadyPosted(_) => ("already_posted", StatusCode::CONFLICT),
             E::DuplicateCredential(_) => ("duplicate_credential", StatusCode::CONFLICT),

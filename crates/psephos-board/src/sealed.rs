@@ -84,7 +84,18 @@ fn derive_key(
 
 /// Seals `plain` under `passphrase`, bound to `aad`.
 pub fn seal(passphrase: &str, plain: &[u8], aad: &[u8]) -> Result<Sealed, String> {
-    let kdf = KdfParams::default();
+    seal_with(passphrase, plain, aad, &KdfParams::default())
+}
+
+/// Seals `plain` under `passphrase`, bound to `aad`, with the given Argon2id parameters (which
+/// are recorded in the result, so that [`unseal`] uses them whatever the defaults become).
+pub fn seal_with(
+    passphrase: &str,
+    plain: &[u8],
+    aad: &[u8],
+    kdf: &KdfParams,
+) -> Result<Sealed, String> {
+    let kdf = kdf.clone();
     let mut salt = [0u8; 16];
     let mut nonce = [0u8; 12];
     OsRng.fill_bytes(&mut salt);

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use psephos_crypto::dkg::{CoefficientCommitments, Complaint, TrusteePublicKey};
 use psephos_crypto::group::{Element, FixedBase};
+use psephos_record::ceremony::CeremonyProgress;
 use psephos_record::entry::{
     AcceptanceEntry, BallotEntry, BallotId, DecryptionEntry, Entry, OpenEntry, ResultEntry,
     SharesEntry, TallyEntry,
@@ -74,6 +75,8 @@ pub(crate) struct State {
     pub shares: Vec<Option<SharesEntry>>,
     pub complaints: Vec<Complaint>,
     pub acceptances: Vec<Option<AcceptanceEntry>>,
+    /// The ceremony's order rules (docs/spec.md §6.3), shared with the verifier.
+    pub ceremony: CeremonyProgress,
     /// The roll in roll order: every credential of every roll entry, ascending bytes.
     pub roll: Vec<[u8; 32]>,
     /// Per credential on the roll, the seq of the roll entry that added it.
@@ -159,6 +162,7 @@ impl State {
             shares: vec![None; n],
             complaints: Vec::new(),
             acceptances: vec![None; n],
+            ceremony: CeremonyProgress::new(n as u32),
             roll: Vec::new(),
             roll_index: HashMap::new(),
             opened: None,
@@ -266,6 +270,9 @@ impl State {
         entry: Entry,
     ) -> Result<(), String> {
         let next = self.phase.next(&entry).map_err(|e| e.to_string())?;
+        self.ceremony
+            .admit(&entry, &self.base_hash)
+            .map_err(|e| e.to_string())?;
         let n = self.manifest.trustees as usize;
         match entry {
             Entry::Manifest(_) => return Err("a second manifest".into()),
@@ -359,6 +366,10 @@ impl State {
             Entry::Tally(t) => self.tally = Some(Arc::new(t)),
             Entry::Decryption(d) => {
                 index_of(d.trustee, n)?;
+                if let Some(tally) = &self.tally {
+                    psephos_record::ceremony::check_decryption_form(&d, tally)
+                        .map_err(|e| e.to_string())?;
+                }
                 if self.decryptions.iter().any(|x| x.trustee == d.trustee) {
                     return Err(format!("second decryption of trustee {}", d.trustee));
                 }

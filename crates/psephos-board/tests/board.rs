@@ -497,8 +497,20 @@ async fn full_election(place: &Place) {
         "/api/trustee/decryption",
         Some(&init.trustee_tokens[2]),
         &to_json(&d1),
-        "unauthorized",
-        StatusCode::UNAUTHORIZED,
+        "wrong_trustee_index",
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    // Trustee 1's entry carrying one of trustee 3's shares: the indices must agree (§6.2).
+    let mut mixed = d1.clone();
+    mixed.questions[0][0] = decryption(&key_shares[2]).questions[0][0].clone();
+    expect_error(
+        &api,
+        "/api/trustee/decryption",
+        Some(&init.trustee_tokens[0]),
+        &to_json(&mixed),
+        "malformed",
+        StatusCode::BAD_REQUEST,
     )
     .await;
     // A share under the wrong key share fails its proof.

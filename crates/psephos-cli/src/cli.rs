@@ -626,7 +626,7 @@ async fn trustee_command(command: TrusteeCommand) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         TrusteeCommand::Ceremony(a) => {
-            let mut file = KeyFile::read(&a.key)?;
+            let file = KeyFile::read(&a.key)?;
             let pass = keyfile::passphrase(false)?;
             let secret = {
                 let (f, p, path) = (file.clone(), pass.clone(), a.key.clone());
@@ -637,13 +637,21 @@ async fn trustee_command(command: TrusteeCommand) -> anyhow::Result<ExitCode> {
                 progress: stderr_progress(),
                 ..Default::default()
             };
-            let outcome = trustee::ceremony(&c, a.index, &secret, &options).await?;
-            let path = a.key.clone();
+            let mut store = trustee::KeyFileStore {
+                file,
+                path: a.key.clone(),
+                passphrase: pass,
+            };
+            let outcome = match trustee::ceremony(&c, a.index, &secret, &mut store, &options).await
+            {
+                Ok(outcome) => outcome,
+                Err(e @ trustee::TrusteeError::AlreadyComplete { .. }) => {
+                    println!("{e}.");
+                    return Ok(ExitCode::SUCCESS);
+                }
+                Err(e) => return Err(e.into()),
+            };
             let vk = outcome.key_share.verification_key();
-            tokio::task::spawn_blocking(move || {
-                file.save_share(&path, &pass, &outcome.base_hash, &outcome.key_share)
-            })
-            .await??;
             println!(
                 "Ceremony complete for trustee {}: acceptance posted (entry {}).",
                 a.index, outcome.acceptance_seq
@@ -654,10 +662,15 @@ async fn trustee_command(command: TrusteeCommand) -> anyhow::Result<ExitCode> {
         }
         TrusteeCommand::Decrypt(a) => {
             let file = KeyFile::read(&a.key)?;
+            let c = client(&a.board.board, Some(&a.board.token))?;
+            // Before the passphrase: is a decryption still wanted, and is this file's share of
+            // this election?
+            let base = trustee::decryption_wanted(&c).await?;
             let pass = keyfile::passphrase(false)?;
             let path = a.key.clone();
-            let share = tokio::task::spawn_blocking(move || file.key_share(&path, &pass)).await??;
-            let c = client(&a.board.board, Some(&a.board.token))?;
+            let share =
+                tokio::task::spawn_blocking(move || file.key_share_for(&path, &pass, &base))
+                    .await??;
             eprintln!("Checking the board's log and recomputing the encrypted tally...");
             let (audit, seq) = trustee::decrypt(&c, &share).await?;
             println!(

@@ -258,7 +258,7 @@ pub async fn run(opts: &DemoOptions) -> anyhow::Result<DemoOutcome> {
         let path = trustees_dir.join(format!("trustee-{i}.key"));
         let pb = ceremony_bar.clone();
         ceremony.spawn(async move {
-            let (mut file, secret) = tokio::task::spawn_blocking({
+            let (file, secret) = tokio::task::spawn_blocking({
                 let path = path.clone();
                 move || KeyFile::create(&path, DEMO_PASSPHRASE)
             })
@@ -272,16 +272,12 @@ pub async fn run(opts: &DemoOptions) -> anyhow::Result<DemoOutcome> {
                     }
                 }),
             };
-            let outcome = trustee::ceremony(&client, i, &secret, &options).await?;
-            tokio::task::spawn_blocking(move || {
-                file.save_share(
-                    &path,
-                    DEMO_PASSPHRASE,
-                    &outcome.base_hash,
-                    &outcome.key_share,
-                )
-            })
-            .await??;
+            let mut store = trustee::KeyFileStore {
+                file,
+                path,
+                passphrase: zeroize::Zeroizing::new(DEMO_PASSPHRASE.to_string()),
+            };
+            trustee::ceremony(&client, i, &secret, &mut store, &options).await?;
             anyhow::Ok(i)
         });
     }

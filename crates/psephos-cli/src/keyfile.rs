@@ -1,27 +1,56 @@
-//! A trustee's key file: the transport key and, after the ceremony, the key share, each
-//! encrypted under a passphrase.
+//! A trustee's key file: the transport key, during the ceremony the trustee's polynomial, and
+//! after it the key share, each encrypted under a passphrase.
 //!
 //! Encryption: Argon2id(passphrase, 16 random bytes of salt) → a 32-byte key; ChaCha20-Poly1305
-//! (RFC 8439) with a random 12-byte nonce; associated data names the file version, what is
-//! sealed and the public key, so a sealed share cannot be swapped for a sealed transport key.
-//! Each secret has its own salt and nonce. Nothing secret is written in the clear.
+//! (RFC 8439) with a random 12-byte nonce; associated data names what is sealed and the public
+//! key (and, for the polynomial and the key share, the trustee index and the election's H_B),
+//! so that a sealed secret cannot be swapped for another or moved to another election. Each
+//! secret has its own salt and nonce, and records its own Argon2id parameters: a file sealed
+//! under older (weaker) parameters still opens, and whatever is sealed anew uses
+//! [`trustee_kdf`], including the transport key, which is re-sealed when the file is rewritten.
+//! Nothing secret is written in the clear.
 
 use std::path::Path;
 
-use psephos_board::sealed::{seal, unseal, UnsealError};
+use psephos_board::sealed::{seal_with, unseal, UnsealError};
 pub use psephos_board::sealed::{KdfParams, Sealed};
-use psephos_crypto::dkg::{KeyShare, TrusteeSecretKey};
+use psephos_crypto::dkg::{KeyShare, Polynomial, TrusteeSecretKey};
 use psephos_crypto::group::Element;
 use rand_core::OsRng;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 use zeroize::Zeroizing;
 
-/// The key file format version.
-pub const KEYFILE_VERSION: u32 = 1;
+/// The key file format version written. Version 1 (read still) sealed the key share without
+/// binding H_B and had no `ceremony` field.
+pub const KEYFILE_VERSION: u32 = 2;
 
 /// Environment variable read for the passphrase before prompting.
 pub const PASSPHRASE_ENV: &str = "PSEPHOS_PASSPHRASE";
+
+/// The shortest passphrase accepted, typed or from the environment (in characters).
+pub const MIN_PASSPHRASE_CHARS: usize = 8;
+
+/// The Argon2id parameters of new trustee secrets: RFC 9106 §4's second recommended option
+/// (64 MiB, 3 passes, 4 lanes). A trustee's key lives for the whole election and protects the
+/// decryption of every ballot, so it gets more than the board's (OWASP's 19 MiB, 2 passes).
+pub fn trustee_kdf() -> KdfParams {
+    KdfParams {
+        algorithm: "argon2id".into(),
+        m_cost: 64 * 1024,
+        t_cost: 3,
+        p_cost: 4,
+    }
+}
+
+/// The most a key file may ask of Argon2id when it is opened (4 GiB, 64 passes, 64 lanes): a
+/// damaged or hostile file cannot make the trustee's machine allocate without bound.
+const KDF_CEILING: (u32, u32, u32) = (4 * 1024 * 1024, 64, 64);
+
+/// Whether `kdf` is at least as strong as `floor` in memory and passes.
+fn at_least(kdf: &KdfParams, floor: &KdfParams) -> bool {
+    kdf.algorithm == floor.algorithm && kdf.m_cost >= floor.m_cost && kdf.t_cost >= floor.t_cost
+}
 
 /// Why a key file could not be used.
 #[derive(Debug, Error)]
@@ -55,6 +84,22 @@ pub enum KeyFileError {
     /// The passphrase could not be read.
     #[error("cannot read the passphrase: {0}")]
     Passphrase(String),
+    /// The passphrase is too short (typed, or from the environment).
+    #[error("{source_name}: the passphrase must have at least {MIN_PASSPHRASE_CHARS} characters")]
+    ShortPassphrase {
+        /// Where it came from: "the typed passphrase" or the environment variable's name.
+        source_name: String,
+    },
+    /// The key file holds a share of another election.
+    #[error("{path} holds the key share of another election (H_B {found}, this election's is {expected})")]
+    OtherElection {
+        /// The file.
+        path: String,
+        /// H_B recorded in the file.
+        found: String,
+        /// H_B of the election asked about.
+        expected: String,
+    },
 }
 
 /// The sealed key share and its public parts.
@@ -71,6 +116,19 @@ pub struct SealedShare {
     pub sealed: Sealed,
 }
 
+/// The trustee's polynomial, sealed while the ceremony runs (so that an interrupted trustee
+/// can resume after posting its commitments); removed once the key share is saved.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SealedPolynomial {
+    /// The trustee index.
+    pub index: u32,
+    /// The election (H_B, hex).
+    pub base_hash: String,
+    /// The coefficients, sealed.
+    pub sealed: Sealed,
+}
+
 /// The key file.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -81,15 +139,54 @@ pub struct KeyFile {
     pub public_key: Element,
     /// d, sealed.
     pub transport_key: Sealed,
+    /// The polynomial of a ceremony in progress.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ceremony: Option<SealedPolynomial>,
     /// The key share, once the ceremony is done.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub share: Option<SealedShare>,
+    /// The Argon2id parameters for what is sealed into this file from now on: not stored
+    /// (each sealed secret records its own); [`trustee_kdf`] unless a test chose otherwise.
+    #[serde(skip, default = "trustee_kdf")]
+    kdf: KdfParams,
 }
 
-fn aad(what: &str, public_key: &Element) -> Vec<u8> {
-    let mut out = format!("psephos trustee key file v{KEYFILE_VERSION} {what}").into_bytes();
+/// The associated data of the transport key. Its version tag stays `v1` in every file version,
+/// so that a version-1 transport key keeps opening.
+fn transport_aad(public_key: &Element) -> Vec<u8> {
+    let mut out = b"psephos trustee key file v1 transport key".to_vec();
     out.extend_from_slice(public_key.as_bytes());
     out
+}
+
+/// The associated data of a key share: in version 2, `"psephos trustee key file v2 key share
+/// <index>" ‖ D ‖ H_B`, so that a share sealed for one election is refused under another's
+/// H_B; in version 1 without H_B.
+fn share_aad(version: u32, index: u32, public_key: &Element, base_hash: &[u8; 32]) -> Vec<u8> {
+    let mut out = format!("psephos trustee key file v{version} key share {index}").into_bytes();
+    out.extend_from_slice(public_key.as_bytes());
+    if version >= 2 {
+        out.extend_from_slice(base_hash);
+    }
+    out
+}
+
+/// The associated data of a polynomial: `"psephos trustee key file v2 polynomial <index>" ‖ D
+/// ‖ H_B`.
+fn polynomial_aad(index: u32, public_key: &Element, base_hash: &[u8; 32]) -> Vec<u8> {
+    let mut out = format!("psephos trustee key file v2 polynomial {index}").into_bytes();
+    out.extend_from_slice(public_key.as_bytes());
+    out.extend_from_slice(base_hash);
+    out
+}
+
+fn parse_base_hash(text: &str, path: &str) -> Result<[u8; 32], KeyFileError> {
+    let mut out = [0u8; 32];
+    hex::decode_to_slice(text, &mut out).map_err(|e| KeyFileError::Format {
+        path: path.to_string(),
+        why: format!("base_hash: {e}"),
+    })?;
+    Ok(out)
 }
 
 fn open(
@@ -143,18 +240,35 @@ fn replace_private(path: &Path, text: &[u8]) -> std::io::Result<()> {
 }
 
 impl KeyFile {
-    /// Reads a key file.
+    /// Reads a key file (version 1 or 2).
     pub fn read(path: &Path) -> Result<KeyFile, KeyFileError> {
+        let name = path.display().to_string();
         let text = std::fs::read(path).map_err(io(path))?;
         let file: KeyFile = serde_json::from_slice(&text).map_err(|e| KeyFileError::Format {
-            path: path.display().to_string(),
+            path: name.clone(),
             why: e.to_string(),
         })?;
-        if file.version != KEYFILE_VERSION {
+        if !(1..=KEYFILE_VERSION).contains(&file.version) {
             return Err(KeyFileError::Format {
-                path: path.display().to_string(),
+                path: name,
                 why: format!("unsupported version {}", file.version),
             });
+        }
+        let (m, t, p) = KDF_CEILING;
+        let sealed = std::iter::once(&file.transport_key)
+            .chain(file.share.as_ref().map(|s| &s.sealed))
+            .chain(file.ceremony.as_ref().map(|c| &c.sealed));
+        for s in sealed {
+            if s.kdf.m_cost > m || s.kdf.t_cost > t || s.kdf.p_cost > p {
+                return Err(KeyFileError::Format {
+                    path: name,
+                    why: format!(
+                        "Argon2id parameters beyond what a key file may ask ({} KiB, {} passes, \
+                         {} lanes)",
+                        s.kdf.m_cost, s.kdf.t_cost, s.kdf.p_cost
+                    ),
+                });
+            }
         }
         Ok(file)
     }
@@ -167,20 +281,67 @@ impl KeyFile {
         replace_private(path, &text).map_err(io(path))
     }
 
-    /// Creates a fresh transport key in a new file at `path` (never overwrites).
+    fn seal(
+        &self,
+        path: &Path,
+        passphrase: &str,
+        plain: &[u8],
+        aad: &[u8],
+    ) -> Result<Sealed, KeyFileError> {
+        seal_with(passphrase, plain, aad, &self.kdf).map_err(|why| KeyFileError::Format {
+            path: path.display().to_string(),
+            why,
+        })
+    }
+
+    /// Creates a fresh transport key in a new file at `path` (never overwrites), sealed with
+    /// [`trustee_kdf`].
     pub fn create(
         path: &Path,
         passphrase: &str,
+    ) -> Result<(KeyFile, TrusteeSecretKey), KeyFileError> {
+        Self::create_with(path, passphrase, trustee_kdf())
+    }
+
+    /// [`KeyFile::create`] with Argon2id parameters too weak for real use, so that tests run
+    /// fast. Compiled only for tests (this crate's, or with the `insecure-test-kdf` feature,
+    /// which the end-to-end tests enable); the `psephos` command never calls it.
+    #[cfg(any(test, feature = "insecure-test-kdf"))]
+    pub fn create_for_tests(
+        path: &Path,
+        passphrase: &str,
+    ) -> Result<(KeyFile, TrusteeSecretKey), KeyFileError> {
+        Self::create_with(path, passphrase, test_kdf())
+    }
+
+    /// Seals what comes next into this file with the weak test parameters (see
+    /// [`KeyFile::create_for_tests`]).
+    #[cfg(any(test, feature = "insecure-test-kdf"))]
+    pub fn with_test_kdf(mut self) -> Self {
+        self.kdf = test_kdf();
+        self
+    }
+
+    /// The parameters new secrets are sealed with.
+    pub fn kdf(&self) -> &KdfParams {
+        &self.kdf
+    }
+
+    fn create_with(
+        path: &Path,
+        passphrase: &str,
+        kdf: KdfParams,
     ) -> Result<(KeyFile, TrusteeSecretKey), KeyFileError> {
         if path.exists() {
             return Err(KeyFileError::Exists(path.display().to_string()));
         }
         let secret = TrusteeSecretKey::random(&mut OsRng);
         let public_key = secret.public_element();
-        let transport_key = seal(
+        let transport_key = seal_with(
             passphrase,
             &secret.to_bytes()[..],
-            &aad("transport key", &public_key),
+            &transport_aad(&public_key),
+            &kdf,
         )
         .map_err(|why| KeyFileError::Format {
             path: path.display().to_string(),
@@ -190,7 +351,9 @@ impl KeyFile {
             version: KEYFILE_VERSION,
             public_key,
             transport_key,
+            ceremony: None,
             share: None,
+            kdf,
         };
         let text = serde_json::to_vec_pretty(&file).map_err(|e| KeyFileError::Format {
             path: path.display().to_string(),
@@ -216,7 +379,7 @@ impl KeyFile {
         let plain = open(
             &self.transport_key,
             passphrase,
-            &aad("transport key", &self.public_key),
+            &transport_aad(&self.public_key),
             &name,
         )?;
         let bytes: Zeroizing<[u8; 32]> = Zeroizing::new(
@@ -233,7 +396,75 @@ impl KeyFile {
         Ok(secret)
     }
 
-    /// Seals the key share into the file at `path` (rewritten atomically).
+    /// Before the file is rewritten: a transport key sealed under weaker parameters than
+    /// this file's (an older file) is re-sealed with them, and the file becomes version 2.
+    fn upgrade(&mut self, path: &Path, passphrase: &str) -> Result<(), KeyFileError> {
+        if !at_least(&self.transport_key.kdf, &self.kdf) {
+            let secret = self.transport_secret(path, passphrase)?;
+            self.transport_key = self.seal(
+                path,
+                passphrase,
+                &secret.to_bytes()[..],
+                &transport_aad(&self.public_key),
+            )?;
+        }
+        self.version = KEYFILE_VERSION;
+        Ok(())
+    }
+
+    /// Seals trustee `index`'s polynomial for the election `base_hash` into the file at
+    /// `path` (rewritten atomically), before its commitments are posted.
+    pub fn save_polynomial(
+        &mut self,
+        path: &Path,
+        passphrase: &str,
+        base_hash: &[u8; 32],
+        index: u32,
+        polynomial: &Polynomial,
+    ) -> Result<(), KeyFileError> {
+        self.upgrade(path, passphrase)?;
+        let sealed = self.seal(
+            path,
+            passphrase,
+            &polynomial.to_bytes(),
+            &polynomial_aad(index, &self.public_key, base_hash),
+        )?;
+        self.ceremony = Some(SealedPolynomial {
+            index,
+            base_hash: hex::encode(base_hash),
+            sealed,
+        });
+        self.write(path)
+    }
+
+    /// The polynomial stored for trustee `index` of the election `base_hash`, if any.
+    pub fn polynomial(
+        &self,
+        path: &Path,
+        passphrase: &str,
+        base_hash: &[u8; 32],
+        index: u32,
+    ) -> Result<Option<Polynomial>, KeyFileError> {
+        let name = path.display().to_string();
+        let Some(stored) = &self.ceremony else {
+            return Ok(None);
+        };
+        if stored.index != index || parse_base_hash(&stored.base_hash, &name)? != *base_hash {
+            return Ok(None);
+        }
+        let plain = open(
+            &stored.sealed,
+            passphrase,
+            &polynomial_aad(index, &self.public_key, base_hash),
+            &name,
+        )?;
+        Polynomial::from_bytes(&plain)
+            .map(Some)
+            .ok_or(KeyFileError::Decrypt(name))
+    }
+
+    /// Seals the key share into the file at `path` (rewritten atomically), bound to H_B, and
+    /// drops the polynomial of the ceremony, which is no longer needed.
     pub fn save_share(
         &mut self,
         path: &Path,
@@ -241,35 +472,44 @@ impl KeyFile {
         base_hash: &[u8; 32],
         share: &KeyShare,
     ) -> Result<(), KeyFileError> {
-        let sealed = seal(
+        self.upgrade(path, passphrase)?;
+        let sealed = self.seal(
+            path,
             passphrase,
             &share.to_bytes()[..],
-            &aad(&format!("key share {}", share.index()), &self.public_key),
-        )
-        .map_err(|why| KeyFileError::Format {
-            path: path.display().to_string(),
-            why,
-        })?;
+            &share_aad(KEYFILE_VERSION, share.index(), &self.public_key, base_hash),
+        )?;
         self.share = Some(SealedShare {
             index: share.index(),
             base_hash: hex::encode(base_hash),
             verification_key: share.verification_key(),
             sealed,
         });
+        self.ceremony = None;
         self.write(path)
     }
 
-    /// Decrypts the key share.
+    /// H_B of the election whose key share the file holds, if any.
+    pub fn share_base_hash(&self, path: &Path) -> Result<Option<[u8; 32]>, KeyFileError> {
+        let name = path.display().to_string();
+        self.share
+            .as_ref()
+            .map(|s| parse_base_hash(&s.base_hash, &name))
+            .transpose()
+    }
+
+    /// Decrypts the key share (of whatever election the file records).
     pub fn key_share(&self, path: &Path, passphrase: &str) -> Result<KeyShare, KeyFileError> {
         let name = path.display().to_string();
         let sealed = self
             .share
             .as_ref()
             .ok_or_else(|| KeyFileError::NoShare(name.clone()))?;
+        let base_hash = parse_base_hash(&sealed.base_hash, &name)?;
         let plain = open(
             &sealed.sealed,
             passphrase,
-            &aad(&format!("key share {}", sealed.index), &self.public_key),
+            &share_aad(self.version, sealed.index, &self.public_key, &base_hash),
             &name,
         )?;
         let bytes: Zeroizing<[u8; 32]> = Zeroizing::new(
@@ -285,6 +525,37 @@ impl KeyFile {
         }
         Ok(share)
     }
+
+    /// Decrypts the key share of the election `base_hash`; a share of another election is
+    /// refused before anything is decrypted.
+    pub fn key_share_for(
+        &self,
+        path: &Path,
+        passphrase: &str,
+        base_hash: &[u8; 32],
+    ) -> Result<KeyShare, KeyFileError> {
+        let name = path.display().to_string();
+        match self.share_base_hash(path)? {
+            None => Err(KeyFileError::NoShare(name)),
+            Some(found) if found != *base_hash => Err(KeyFileError::OtherElection {
+                path: name,
+                found: hex::encode(found),
+                expected: hex::encode(base_hash),
+            }),
+            Some(_) => self.key_share(path, passphrase),
+        }
+    }
+}
+
+/// Argon2id parameters for tests only: 256 KiB, 1 pass.
+#[cfg(any(test, feature = "insecure-test-kdf"))]
+fn test_kdf() -> KdfParams {
+    KdfParams {
+        algorithm: "argon2id".into(),
+        m_cost: 256,
+        t_cost: 1,
+        p_cost: 1,
+    }
 }
 
 /// The passphrase: `$PSEPHOS_PASSPHRASE` if set, else asked on the terminal (twice when
@@ -293,8 +564,26 @@ pub fn passphrase(confirm: bool) -> Result<Zeroizing<String>, KeyFileError> {
     passphrase_from(PASSPHRASE_ENV, "the trustee key", confirm)
 }
 
+/// The length rule, the same for a typed passphrase and one from the environment.
+fn check_length(passphrase: &str, source_name: &str) -> Result<(), KeyFileError> {
+    if passphrase.chars().count() < MIN_PASSPHRASE_CHARS {
+        return Err(KeyFileError::ShortPassphrase {
+            source_name: source_name.to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// A passphrase taken from the environment variable `env` (set to `value`): the same length
+/// rule as a typed one.
+fn from_environment(env: &str, value: String) -> Result<Zeroizing<String>, KeyFileError> {
+    let value = Zeroizing::new(value);
+    check_length(&value, env)?;
+    Ok(value)
+}
+
 /// A passphrase for `what`: the environment variable `env` if set, else asked on the terminal
-/// (twice when `confirm`); at least 8 characters.
+/// (twice when `confirm`); at least [`MIN_PASSPHRASE_CHARS`] characters either way.
 pub fn passphrase_from(
     env: &str,
     what: &str,
@@ -302,16 +591,14 @@ pub fn passphrase_from(
 ) -> Result<Zeroizing<String>, KeyFileError> {
     if let Ok(p) = std::env::var(env) {
         if !p.is_empty() {
-            return Ok(Zeroizing::new(p));
+            return from_environment(env, p);
         }
     }
     let first = Zeroizing::new(
         rpassword::prompt_password(format!("Passphrase for {what} (or set {env}): "))
             .map_err(|e| KeyFileError::Passphrase(e.to_string()))?,
     );
-    if first.len() < 8 {
-        return Err(KeyFileError::Passphrase("use at least 8 characters".into()));
-    }
+    check_length(&first, "the typed passphrase")?;
     if confirm {
         let second = Zeroizing::new(
             rpassword::prompt_password("Repeat the passphrase: ")
@@ -330,30 +617,34 @@ pub fn passphrase_from(
 mod tests {
     use super::*;
 
+    const PASS: &str = "correct horse";
+
     #[test]
     fn key_and_share_round_trip() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t1.key");
-        let (mut file, secret) = KeyFile::create(&path, "correct horse").unwrap();
-        assert!(KeyFile::create(&path, "x").is_err(), "never overwrites");
+        let (mut file, secret) = KeyFile::create_for_tests(&path, PASS).unwrap();
+        assert!(
+            KeyFile::create_for_tests(&path, "xxxxxxxxx").is_err(),
+            "never overwrites"
+        );
         let again = KeyFile::read(&path).unwrap();
         assert_eq!(
             again
-                .transport_secret(&path, "correct horse")
+                .transport_secret(&path, PASS)
                 .unwrap()
                 .public_element(),
             secret.public_element()
         );
         assert!(matches!(
-            again.transport_secret(&path, "wrong"),
+            again.transport_secret(&path, "wrong passphrase"),
             Err(KeyFileError::Decrypt(_))
         ));
         let share = KeyShare::from_received(2, &[psephos_crypto::Scalar::from(7u64)]);
-        file.save_share(&path, "correct horse", &[1u8; 32], &share)
-            .unwrap();
+        file.save_share(&path, PASS, &[1u8; 32], &share).unwrap();
         let back = KeyFile::read(&path)
             .unwrap()
-            .key_share(&path, "correct horse")
+            .key_share(&path, PASS)
             .unwrap();
         assert_eq!(back.index(), 2);
         assert_eq!(back.verification_key(), share.verification_key());
@@ -365,5 +656,180 @@ mod tests {
             let mode = std::fs::metadata(&path).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
         }
+    }
+
+    /// A real key file records parameters fit for a long-lived secret (≥ 64 MiB, ≥ 3
+    /// passes), read back from the file itself. (One real Argon2id run.)
+    #[test]
+    fn new_files_record_strong_argon2_parameters() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t1.key");
+        KeyFile::create(&path, PASS).unwrap();
+        let json: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        let kdf = &json["transport_key"]["kdf"];
+        assert_eq!(kdf["algorithm"], "argon2id");
+        assert!(kdf["m_cost"].as_u64().unwrap() >= 64 * 1024, "{kdf}");
+        assert!(kdf["t_cost"].as_u64().unwrap() >= 3, "{kdf}");
+        let file = KeyFile::read(&path).unwrap();
+        assert_eq!(file.transport_key.kdf, trustee_kdf());
+        assert_eq!(file.version, KEYFILE_VERSION);
+        // What is sealed from now on uses them too (not the test parameters).
+        assert_eq!(*file.kdf(), trustee_kdf());
+    }
+
+    /// The sealed share's associated data binds H_B: a file whose recorded H_B is changed no
+    /// longer opens, and a share of another election is refused by name.
+    #[test]
+    fn share_is_bound_to_its_election() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t1.key");
+        let (mut file, _) = KeyFile::create_for_tests(&path, PASS).unwrap();
+        let share = KeyShare::from_received(1, &[psephos_crypto::Scalar::from(9u64)]);
+        let (hb, other) = ([0xb1u8; 32], [0xb2u8; 32]);
+        file.save_share(&path, PASS, &hb, &share).unwrap();
+        let file = KeyFile::read(&path).unwrap();
+        assert!(file.key_share_for(&path, PASS, &hb).is_ok());
+        assert!(matches!(
+            file.key_share_for(&path, PASS, &other),
+            Err(KeyFileError::OtherElection { .. })
+        ));
+        // Moving the sealed share to another election by editing the file: refused.
+        let mut json: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        json["share"]["base_hash"] = serde_json::json!(hex::encode(other));
+        std::fs::write(&path, serde_json::to_vec(&json).unwrap()).unwrap();
+        let moved = KeyFile::read(&path).unwrap();
+        assert!(matches!(
+            moved.key_share_for(&path, PASS, &other),
+            Err(KeyFileError::Decrypt(_))
+        ));
+    }
+
+    /// A passphrase from PSEPHOS_PASSPHRASE meets the typed passphrase's length rule.
+    #[test]
+    fn short_environment_passphrase_is_refused() {
+        let err = from_environment(PASSPHRASE_ENV, "short".into()).unwrap_err();
+        assert!(matches!(err, KeyFileError::ShortPassphrase { .. }));
+        let message = err.to_string();
+        assert!(message.contains("PSEPHOS_PASSPHRASE"), "{message}");
+        assert!(message.contains("at least 8 characters"), "{message}");
+        // Characters, not bytes: seven accented letters are still too short.
+        assert!(from_environment(PASSPHRASE_ENV, "ééééééé".into()).is_err());
+        assert_eq!(
+            *from_environment(PASSPHRASE_ENV, "long enough".into()).unwrap(),
+            "long enough"
+        );
+        assert!(check_length("1234567", "the typed passphrase").is_err());
+    }
+
+    /// A version-1 file sealed under weaker parameters (and without H_B in the share's
+    /// associated data) still opens; rewriting it re-seals the transport key with the file's
+    /// current parameters and makes it version 2.
+    #[test]
+    fn old_files_open_and_are_upgraded_when_rewritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.key");
+        let old_kdf = KdfParams {
+            algorithm: "argon2id".into(),
+            m_cost: 64,
+            t_cost: 1,
+            p_cost: 1,
+        };
+        let secret = TrusteeSecretKey::random(&mut OsRng);
+        let public_key = secret.public_element();
+        let share = KeyShare::from_received(3, &[psephos_crypto::Scalar::from(5u64)]);
+        let hb = [0xb3u8; 32];
+        let v1 = KeyFile {
+            version: 1,
+            public_key,
+            transport_key: seal_with(
+                PASS,
+                &secret.to_bytes()[..],
+                &transport_aad(&public_key),
+                &old_kdf,
+            )
+            .unwrap(),
+            ceremony: None,
+            share: Some(SealedShare {
+                index: 3,
+                base_hash: hex::encode(hb),
+                verification_key: share.verification_key(),
+                sealed: seal_with(
+                    PASS,
+                    &share.to_bytes()[..],
+                    &share_aad(1, 3, &public_key, &hb),
+                    &old_kdf,
+                )
+                .unwrap(),
+            }),
+            kdf: old_kdf.clone(),
+        };
+        v1.write(&path).unwrap();
+        let mut file = KeyFile::read(&path).unwrap().with_test_kdf();
+        assert_eq!(file.version, 1);
+        assert_eq!(file.transport_key.kdf, old_kdf);
+        assert_eq!(
+            file.transport_secret(&path, PASS).unwrap().public_element(),
+            public_key
+        );
+        assert_eq!(
+            file.key_share_for(&path, PASS, &hb)
+                .unwrap()
+                .verification_key(),
+            share.verification_key()
+        );
+        file.save_share(&path, PASS, &hb, &share).unwrap();
+        let upgraded = KeyFile::read(&path).unwrap();
+        assert_eq!(upgraded.version, 2);
+        assert_eq!(upgraded.transport_key.kdf, test_kdf());
+        assert_eq!(
+            upgraded
+                .transport_secret(&path, PASS)
+                .unwrap()
+                .public_element(),
+            public_key
+        );
+        assert!(upgraded.key_share_for(&path, PASS, &hb).is_ok());
+        // A file asking for absurd parameters is refused before any derivation.
+        let mut json: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        json["transport_key"]["kdf"]["m_cost"] = serde_json::json!(u32::MAX);
+        std::fs::write(&path, serde_json::to_vec(&json).unwrap()).unwrap();
+        assert!(matches!(
+            KeyFile::read(&path),
+            Err(KeyFileError::Format { .. })
+        ));
+    }
+
+    /// The ceremony's polynomial is sealed for one trustee index and one election, and
+    /// dropped once the share is saved.
+    #[test]
+    fn polynomial_is_kept_for_its_ceremony_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t2.key");
+        let (mut file, _) = KeyFile::create_for_tests(&path, PASS).unwrap();
+        let hb = [0xb4u8; 32];
+        let polynomial = Polynomial::random(3, &mut OsRng);
+        file.save_polynomial(&path, PASS, &hb, 2, &polynomial)
+            .unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(!text.contains(&hex::encode(&polynomial.to_bytes()[..32])));
+        let file = KeyFile::read(&path).unwrap().with_test_kdf();
+        let back = file.polynomial(&path, PASS, &hb, 2).unwrap().unwrap();
+        assert_eq!(back.evaluate(7), polynomial.evaluate(7));
+        assert!(file.polynomial(&path, PASS, &hb, 1).unwrap().is_none());
+        assert!(file
+            .polynomial(&path, PASS, &[0u8; 32], 2)
+            .unwrap()
+            .is_none());
+        assert!(matches!(
+            file.polynomial(&path, "wrong passphrase", &hb, 2),
+            Err(KeyFileError::Decrypt(_))
+        ));
+        let mut file = file;
+        let share = KeyShare::from_received(2, &[psephos_crypto::Scalar::from(1u64)]);
+        file.save_share(&path, PASS, &hb, &share).unwrap();
+        assert!(KeyFile::read(&path).unwrap().ceremony.is_none());
     }
 }

@@ -42,6 +42,23 @@ pub enum TrusteeError {
     /// Something on the board is wrong; the trustee stops.
     #[error("{0}")]
     Check(String),
+    /// The key file could not be read or written.
+    #[error("{0}")]
+    KeyFile(String),
+    /// This trustee's part of the ceremony is already done.
+    #[error("your part of the ceremony is complete: trustee {index}'s acceptance is on the board (entry {seq}) and the key share is in the key file")]
+    AlreadyComplete {
+        /// The trustee.
+        index: u32,
+        /// The acceptance's entry.
+        seq: u64,
+    },
+    /// The result is out: no decryption is needed any more.
+    #[error("the result is out (entry {seq}): no decryption is needed any more; see `psephos-verify` or the results page")]
+    ResultOut {
+        /// The result's entry.
+        seq: u64,
+    },
     /// This trustee's share from another trustee was bad; a complaint was posted.
     #[error("the share from trustee {against} is invalid ({why}); a complaint was posted (entry {seq}) and this trustee stops")]
     Complained {
@@ -163,11 +180,119 @@ fn complaints(entries: &[Entry]) -> Vec<&Complaint> {
         .collect()
 }
 
-/// Runs the key ceremony as trustee `index` with transport key `secret`.
+/// Where a trustee keeps what it needs to resume an interrupted ceremony: its polynomial,
+/// saved before its commitments are posted, and at the end its key share. (The key file
+/// implements it: [`KeyFileStore`].)
+pub trait CeremonyStore: Send {
+    /// The polynomial saved for trustee `index` of the election `base_hash`, if any.
+    fn load_polynomial(
+        &self,
+        base_hash: &[u8; 32],
+        index: u32,
+    ) -> Result<Option<Polynomial>, TrusteeError>;
+    /// Saves the polynomial (called before the commitments to it are posted).
+    fn save_polynomial(
+        &mut self,
+        base_hash: &[u8; 32],
+        index: u32,
+        polynomial: &Polynomial,
+    ) -> Result<(), TrusteeError>;
+    /// Whether the key share of the election `base_hash` is already saved.
+    fn has_share(&self, base_hash: &[u8; 32]) -> Result<bool, TrusteeError>;
+    /// Saves the key share (and may forget the polynomial).
+    fn save_share(&mut self, base_hash: &[u8; 32], share: &KeyShare) -> Result<(), TrusteeError>;
+}
+
+/// The trustee's key file as its [`CeremonyStore`].
+pub struct KeyFileStore {
+    /// The file's contents.
+    pub file: crate::keyfile::KeyFile,
+    /// Its path.
+    pub path: std::path::PathBuf,
+    /// The passphrase.
+    pub passphrase: zeroize::Zeroizing<String>,
+}
+
+fn key_file_error(e: crate::keyfile::KeyFileError) -> TrusteeError {
+    TrusteeError::KeyFile(e.to_string())
+}
+
+impl CeremonyStore for KeyFileStore {
+    fn load_polynomial(
+        &self,
+        base_hash: &[u8; 32],
+        index: u32,
+    ) -> Result<Option<Polynomial>, TrusteeError> {
+        self.file
+            .polynomial(&self.path, &self.passphrase, base_hash, index)
+            .map_err(key_file_error)
+    }
+
+    fn save_polynomial(
+        &mut self,
+        base_hash: &[u8; 32],
+        index: u32,
+        polynomial: &Polynomial,
+    ) -> Result<(), TrusteeError> {
+        self.file
+            .save_polynomial(&self.path, &self.passphrase, base_hash, index, polynomial)
+            .map_err(key_file_error)
+    }
+
+    fn has_share(&self, base_hash: &[u8; 32]) -> Result<bool, TrusteeError> {
+        Ok(self
+            .file
+            .share_base_hash(&self.path)
+            .map_err(key_file_error)?
+            .is_some_and(|h| h == *base_hash))
+    }
+
+    fn save_share(&mut self, base_hash: &[u8; 32], share: &KeyShare) -> Result<(), TrusteeError> {
+        self.file
+            .save_share(&self.path, &self.passphrase, base_hash, share)
+            .map_err(key_file_error)
+    }
+}
+
+/// Runs `f` (Argon2id, a file write) without stalling the async runtime's other tasks where
+/// the runtime allows it.
+fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(f)
+        }
+        _ => f(),
+    }
+}
+
+/// The seq of trustee `index`'s acceptance, if it is on the log.
+fn acceptance_of(entries: &[Entry], index: u32) -> Option<u64> {
+    entries.iter().enumerate().find_map(|(seq, e)| match e {
+        Entry::Acceptance(a) if a.trustee == index => Some(seq as u64),
+        _ => None,
+    })
+}
+
+/// Explains a board refusal of this trustee's first message.
+fn explain_post(index: u32, e: ApiError) -> TrusteeError {
+    match e.code() {
+        Some("wrong_trustee_index") => TrusteeError::Check(format!("wrong --index {index}: {e}")),
+        Some("unauthorized") => TrusteeError::Check(format!(
+            "the board does not know this token (check --token): {e}"
+        )),
+        _ => TrusteeError::Api(e),
+    }
+}
+
+/// Runs the key ceremony as trustee `index` with transport key `secret`, keeping in `store`
+/// what is needed to resume: re-running after an interruption (even after the commitments
+/// were posted) picks up where the log stands; re-running after success says the trustee's
+/// part is complete ([`TrusteeError::AlreadyComplete`]).
 pub async fn ceremony(
     client: &Client,
     index: u32,
     secret: &TrusteeSecretKey,
+    store: &mut dyn CeremonyStore,
     options: &CeremonyOptions,
 ) -> Result<CeremonyOutcome, TrusteeError> {
     let status = client.election().await?;
@@ -181,20 +306,33 @@ pub async fn ceremony(
             "trustee index {index} is out of range: this election has trustees 1 to {n}"
         )));
     }
+    if let Some(seq) = acceptance_of(&follower.entries, index) {
+        if blocking(|| store.has_share(&base))? {
+            return Err(TrusteeError::AlreadyComplete { index, seq });
+        }
+    }
 
     // 1. The transport key (a restart finds it already there and goes on).
     let mine = secret.public_element();
-    match trustee_keys(&follower.entries).get(&index) {
+    let keys_now = trustee_keys(&follower.entries);
+    match keys_now.get(&index) {
         Some(k) if k.key == mine => {}
         Some(_) => {
-            return Err(check(format!(
-            "trustee {index} already posted a different transport key: wrong key file or index?"
-        )))
+            let elsewhere = keys_now.values().find(|k| k.key == mine).map(|k| k.index);
+            return Err(check(match elsewhere {
+                Some(j) => format!(
+                    "wrong --index {index}: this key file's key was posted as trustee {j}'s"
+                ),
+                None => format!(
+                    "trustee {index} already posted a different transport key: wrong key file or --index?"
+                ),
+            }));
         }
         None => {
             client
                 .post_trustee("key", &secret.public_key(index, &base, &mut OsRng))
-                .await?;
+                .await
+                .map_err(|e| explain_post(index, e))?;
         }
     }
     wait_for(
@@ -215,16 +353,38 @@ pub async fn ceremony(
             .map_err(|_| check(format!("trustee {i}'s key proof does not verify")))?;
     }
 
-    // 2. Commitments to a fresh polynomial.
-    if commitments(&follower.entries).contains_key(&index) {
-        return Err(check(format!(
-            "trustee {index} already posted commitments; a ceremony cannot be resumed after that step (the polynomial is never stored)"
-        )));
+    // 2. Commitments to a polynomial, saved (sealed in the key file) before they are posted,
+    // so that an interrupted trustee can go on with the same polynomial.
+    let posted = commitments(&follower.entries)
+        .get(&index)
+        .map(|c| (*c).clone());
+    let polynomial = match (blocking(|| store.load_polynomial(&base, index))?, &posted) {
+        (Some(p), _) if p.len() == t as usize => p,
+        (_, Some(_)) => {
+            return Err(check(format!(
+                "trustee {index} already posted commitments, but this key file holds no \
+                 polynomial for them: the ceremony cannot be resumed with this key file"
+            )))
+        }
+        _ => {
+            let p = Polynomial::random(t, &mut OsRng);
+            blocking(|| store.save_polynomial(&base, index, &p))?;
+            p
+        }
+    };
+    let fresh = polynomial.commit(index, &base, &mut OsRng);
+    match posted {
+        Some(c) if c.commitments == fresh.commitments => {}
+        Some(_) => {
+            return Err(check(format!(
+                "trustee {index}'s posted commitments are not to the polynomial in this key \
+                 file: the ceremony cannot be resumed with it"
+            )))
+        }
+        None => {
+            client.post_trustee("commitments", &fresh).await?;
+        }
     }
-    let polynomial = Polynomial::random(t, &mut OsRng);
-    client
-        .post_trustee("commitments", &polynomial.commit(index, &base, &mut OsRng))
-        .await?;
     wait_for(
         client,
         &mut follower,
@@ -243,24 +403,27 @@ pub async fn ceremony(
             .map_err(|e| check(format!("trustee {i}'s commitments do not verify: {e}")))?;
     }
 
-    // 3. Encrypted shares P_i(ℓ) to every other trustee, ordered by recipient.
-    let sealed: Vec<EncryptedShare> = keys
-        .values()
-        .filter(|k| k.index != index)
-        .map(|k| {
-            let value = Zeroizing(polynomial.evaluate(k.index));
-            EncryptedShare::seal(&base, index, k.index, &k.key, &value.0, &mut OsRng)
-        })
-        .collect();
-    client
-        .post_trustee(
-            "shares",
-            &SharesEntry {
-                from: index,
-                shares: sealed,
-            },
-        )
-        .await?;
+    // 3. Encrypted shares P_i(ℓ) to every other trustee, ordered by recipient (unless a
+    // previous run posted them).
+    if !shares(&follower.entries).contains_key(&index) {
+        let sealed: Vec<EncryptedShare> = keys
+            .values()
+            .filter(|k| k.index != index)
+            .map(|k| {
+                let value = Zeroizing(polynomial.evaluate(k.index));
+                EncryptedShare::seal(&base, index, k.index, &k.key, &value.0, &mut OsRng)
+            })
+            .collect();
+        client
+            .post_trustee(
+                "shares",
+                &SharesEntry {
+                    from: index,
+                    shares: sealed,
+                },
+            )
+            .await?;
+    }
     wait_for(
         client,
         &mut follower,
@@ -270,8 +433,16 @@ pub async fn ceremony(
         |e| Ok(shares(e).len()),
     )
     .await?;
+    if let Some(c) = complaints(&follower.entries).iter().find(|c| c.by == index) {
+        return Err(check(format!(
+            "trustee {index} already complained about trustee {}'s share: the ceremony must be \
+             restarted",
+            c.against
+        )));
+    }
 
-    // 4. Open and check the shares addressed to us.
+    // 4. Open and check the shares addressed to us: first each share's ephemeral-key proof
+    // (a share without a valid one is the sender's fault and is never complained about).
     let mut received: Vec<Scalar> = Vec::with_capacity(n as usize);
     received.push(polynomial.evaluate(index));
     let all_shares: BTreeMap<u32, SharesEntry> = shares(&follower.entries)
@@ -302,7 +473,14 @@ pub async fn ceremony(
         match outcome {
             Ok(v) => received.push(v),
             Err((s, why)) => {
-                let complaint = Complaint::make(&base, s, secret, &mut OsRng);
+                // A share without a valid ephemeral-key proof is the sender's fault on its
+                // face: no complaint, which would reveal d·E for an E the sender chose.
+                let complaint = Complaint::make(&base, s, secret, &mut OsRng).map_err(|e| {
+                    check(format!(
+                        "{e}; no complaint is posted for it: the ceremony must be restarted \
+                         without trustee {from}"
+                    ))
+                })?;
                 let seq = client.post_trustee("complaint", &complaint).await?;
                 return Err(TrusteeError::Complained {
                     against: *from,
@@ -331,16 +509,24 @@ pub async fn ceremony(
         )));
     }
 
-    // 5. Acceptance.
-    let acceptance_seq = client
-        .post_trustee(
-            "acceptance",
-            &AcceptanceEntry {
-                trustee: index,
-                verification_key: key_share.verification_key(),
-            },
-        )
-        .await?;
+    // 5. The acceptance (unless a previous run posted it), then the key share is saved, which
+    // drops the polynomial: a run interrupted in between still finds the polynomial and
+    // rebuilds the share.
+    let acceptance_seq = match acceptance_of(&follower.entries, index) {
+        Some(seq) => seq,
+        None => {
+            client
+                .post_trustee(
+                    "acceptance",
+                    &AcceptanceEntry {
+                        trustee: index,
+                        verification_key: key_share.verification_key(),
+                    },
+                )
+                .await?
+        }
+    };
+    blocking(|| store.save_share(&base, &key_share))?;
     (options.progress)("accepted", n as usize, n as usize);
     Ok(CeremonyOutcome {
         key_share,
@@ -539,15 +725,42 @@ pub async fn verify_record_so_far(client: &Client) -> Result<(), TrusteeError> {
     Ok(())
 }
 
+/// Whether the board still wants partial decryptions: H_B if so; [`TrusteeError::ResultOut`]
+/// once the result is out, a plain explanation before the tally.
+pub async fn decryption_wanted(client: &Client) -> Result<[u8; 32], TrusteeError> {
+    let status = client.election().await?;
+    match status.phase {
+        psephos_record::Phase::Tallied => Ok(status.base_hash),
+        psephos_record::Phase::Finished => Err(TrusteeError::ResultOut {
+            seq: status.log_size.saturating_sub(1),
+        }),
+        phase => Err(check(format!(
+            "there is no encrypted tally to decrypt yet (the election is {phase:?}): the \
+             administrator closes the election first"
+        ))),
+    }
+}
+
 /// Audits the board (the verifier on the record so far, then its own recomputation of the
 /// encrypted tally) and posts this trustee's partial decryption of the tally (nothing else).
 pub async fn decrypt(
     client: &Client,
     key_share: &KeyShare,
 ) -> Result<(TallyAudit, u64), TrusteeError> {
+    decryption_wanted(client).await?;
     verify_record_so_far(client).await?;
     let mut follower = LogFollower::new();
     follower.refresh(client).await?;
+    if let Some(seq) = follower
+        .entries
+        .iter()
+        .position(|e| matches!(e, Entry::Decryption(d) if d.trustee == key_share.index()))
+    {
+        return Err(check(format!(
+            "trustee {} already posted its partial decryption (entry {seq})",
+            key_share.index()
+        )));
+    }
     let (audit, open, tally) = audit_tally(&follower.entries)?;
     let index = key_share.index();
     let published = open

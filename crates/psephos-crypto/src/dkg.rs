@@ -13,7 +13,11 @@
 //! Share transport: an ephemeral `e`, `E = e·G`, the Diffie–Hellman point `S = e·D_ℓ`, a key
 //! `k = BLAKE3-derive-key("psephos v1 share transport", H_B ‖ LE32(i) ‖ LE32(ℓ) ‖ E ‖ D_ℓ ‖ S)`,
 //! and ChaCha20-Poly1305 (RFC 8439) under `k` with the all-zero nonce (each key encrypts one
-//! message) and associated data `H_B ‖ LE32(i) ‖ LE32(ℓ)`.
+//! message) and associated data `H_B ‖ LE32(i) ‖ LE32(ℓ)`. The share carries a Schnorr proof
+//! of knowledge of `e` bound to H_B, `i` and `ℓ`: without it the sender could pick any `E'`
+//! (another share's ephemeral point, another trustee's key) and an honest recipient's
+//! complaint would reveal `d_ℓ·E'` for it, a Diffie–Hellman oracle. A share whose proof fails
+//! is the sender's fault and is never opened or complained about.
 //!
 //! A complaint: trustee `ℓ` reveals `S = d_ℓ·E` with a Chaum–Pedersen proof that
 //! `log_G D_ℓ = log_E S`. Anyone then re-derives `k`, decrypts the share and checks it against
@@ -150,6 +154,43 @@ impl Polynomial {
     /// polynomial. A ceremony uses [`Polynomial::random`].
     pub fn from_coefficients(coefficients: Vec<Scalar>) -> Self {
         Polynomial { coefficients }
+    }
+
+    /// The coefficients' encodings, constant term first (32 bytes each), for encrypted storage
+    /// only: a trustee keeps its polynomial sealed so that an interrupted ceremony can resume.
+    pub fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
+        let mut out = Zeroizing::new(Vec::with_capacity(32 * self.coefficients.len()));
+        for a in &self.coefficients {
+            out.extend_from_slice(&a.to_bytes());
+        }
+        out
+    }
+
+    /// Restores what [`Polynomial::to_bytes`] wrote; `None` for a length that is not a
+    /// positive multiple of 32 or a non-canonical scalar.
+    pub fn from_bytes(bytes: &[u8]) -> Option<Self> {
+        if bytes.is_empty() || bytes.len() % 32 != 0 {
+            return None;
+        }
+        let coefficients = bytes
+            .chunks_exact(32)
+            .map(|c| {
+                let mut arr = Zeroizing::new([0u8; 32]);
+                arr.copy_from_slice(c);
+                Option::from(Scalar::from_canonical_bytes(*arr))
+            })
+            .collect::<Option<Vec<Scalar>>>()?;
+        Some(Polynomial { coefficients })
+    }
+
+    /// The number of coefficients (the threshold t).
+    pub fn len(&self) -> usize {
+        self.coefficients.len()
+    }
+
+    /// Whether the polynomial has no coefficients (never, for one made by `random`).
+    pub fn is_empty(&self) -> bool {
+        self.coefficients.is_empty()
     }
 
     /// `P(x)` by Horner's rule.
@@ -321,8 +362,16 @@ pub struct EncryptedShare {
     pub to: u32,
     /// E = e·G.
     pub ephemeral: Element,
+    /// Schnorr proof of knowledge of e (domain EphemeralKeyProof, H_B, binding
+    /// `LE32(i) ‖ LE32(ℓ)`).
+    pub ephemeral_proof: SchnorrProof,
     /// ChaCha20-Poly1305 ciphertext of the 32-byte share and its tag, hex.
     pub ciphertext: String,
+}
+
+/// Binding of an encrypted share's ephemeral-key proof: `LE32(from) ‖ LE32(to)`.
+pub fn share_binding(from: u32, to: u32) -> [u8; 8] {
+    coefficient_binding(from, to)
 }
 
 fn transport_key(
@@ -388,6 +437,13 @@ impl EncryptedShare {
     ) -> Self {
         let e = Zeroizing::new(Scalar::random(rng));
         let ephemeral = Element::from_point(mul_g(&e));
+        let binding = share_binding(from, to);
+        let ctx = ProofContext {
+            election_hash: base_hash,
+            binding: &binding,
+        };
+        let ephemeral_proof =
+            SchnorrProof::prove(Domain::EphemeralKeyProof, &ctx, &e, &ephemeral, rng);
         let s = recipient.point() * *e;
         let key = transport_key(base_hash, from, to, &ephemeral, recipient, &s);
         let cipher = ChaCha20Poly1305::new(Key::from_slice(&*key));
@@ -407,16 +463,35 @@ impl EncryptedShare {
             from,
             to,
             ephemeral,
+            ephemeral_proof,
             ciphertext: hex::encode(sealed),
         }
     }
 
-    /// Decrypts with the recipient's secret key.
+    /// Checks the proof of knowledge of the ephemeral secret, bound to H_B, the sender and the
+    /// recipient. Everyone who handles a share (recipient, board, verifier, adjudicator) checks
+    /// this first: a share that fails it is the sender's fault (`BadEphemeralProof`).
+    pub fn verify_ephemeral(&self, base_hash: &[u8; 32]) -> Result<(), CeremonyError> {
+        let binding = share_binding(self.from, self.to);
+        let ctx = ProofContext {
+            election_hash: base_hash,
+            binding: &binding,
+        };
+        self.ephemeral_proof
+            .verify(Domain::EphemeralKeyProof, &ctx, &self.ephemeral)
+            .map_err(|_| CeremonyError::BadEphemeralProof {
+                from: self.from,
+                to: self.to,
+            })
+    }
+
+    /// Decrypts with the recipient's secret key, after checking the ephemeral-key proof.
     pub fn open(
         &self,
         base_hash: &[u8; 32],
         recipient: &TrusteeSecretKey,
     ) -> Result<Scalar, CeremonyError> {
+        self.verify_ephemeral(base_hash)?;
         let s = self.ephemeral.point() * recipient.0;
         let key = transport_key(
             base_hash,
@@ -470,7 +545,8 @@ pub struct Complaint {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ComplaintVerdict {
-    /// The share cannot be decrypted or does not match the commitments: the sender cheated.
+    /// The share has no valid ephemeral-key proof, cannot be decrypted or does not match the
+    /// commitments: the sender cheated.
     SenderCheated,
     /// The share is valid: the complaint was false.
     ComplainerLied,
@@ -478,12 +554,17 @@ pub enum ComplaintVerdict {
 
 impl Complaint {
     /// Trustee `recipient` complains about `share`.
+    ///
+    /// Refuses (`BadEphemeralProof`) a share whose ephemeral-key proof fails: revealing
+    /// `d_ℓ·E` for an `E` the sender cannot account for would hand the sender a
+    /// Diffie–Hellman oracle. Such a share is publicly the sender's fault without a complaint.
     pub fn make<R: RngCore + CryptoRng>(
         base_hash: &[u8; 32],
         share: &EncryptedShare,
         recipient: &TrusteeSecretKey,
         rng: &mut R,
-    ) -> Self {
+    ) -> Result<Self, CeremonyError> {
+        share.verify_ephemeral(base_hash)?;
         let revealed = Element::from_point(share.ephemeral.point() * recipient.0);
         let d = recipient.public_element();
         let binding = coefficient_binding(share.to, share.from);
@@ -497,15 +578,18 @@ impl Complaint {
             x_h: &revealed,
         };
         let proof = DleqProof::prove(Domain::KeyRevealProof, &ctx, &recipient.0, &st, rng);
-        Complaint {
+        Ok(Complaint {
             by: share.to,
             against: share.from,
             revealed,
             proof,
-        }
+        })
     }
 
-    /// Decides the complaint from public data alone.
+    /// Decides the complaint from public data alone (docs/spec.md §6, adjudication): the
+    /// complaint must name this share, complainer and sender (`BadComplaintProof` otherwise);
+    /// a share without a valid ephemeral-key proof is the sender's fault whatever the
+    /// complaint reveals; then the key-reveal proof, the decryption and the commitment check.
     pub fn adjudicate(
         &self,
         base_hash: &[u8; 32],
@@ -523,6 +607,9 @@ impl Complaint {
             || sender.trustee != self.against
         {
             return Err(bad);
+        }
+        if share.verify_ephemeral(base_hash).is_err() {
+            return Ok(ComplaintVerdict::SenderCheated);
         }
         let binding = coefficient_binding(self.by, self.against);
         let ctx = ProofContext {

@@ -89,6 +89,15 @@ pub enum CeremonyError {
         /// The trustee.
         trustee: u32,
     },
+    /// An encrypted share's proof of knowledge of its ephemeral secret is missing or invalid:
+    /// the sender's fault, found before anything is decrypted or revealed.
+    #[error("share from trustee {from} to trustee {to} has an invalid proof of its ephemeral key: trustee {from} cheated")]
+    BadEphemeralProof {
+        /// Sender (the trustee at fault).
+        from: u32,
+        /// Recipient.
+        to: u32,
+    },
     /// An encrypted share could not be decrypted (wrong key or tampered ciphertext).
     #[error("share from trustee {from} to trustee {to} cannot be decrypted")]
     ShareDecryption {

@@ -36,6 +36,8 @@ pub enum Domain {
     DecryptionProof,
     /// Chaum–Pedersen proof that a complaint reveals the right Diffie–Hellman key.
     KeyRevealProof,
+    /// Schnorr proof of knowledge of an encrypted share's ephemeral secret.
+    EphemeralKeyProof,
 }
 
 impl Domain {
@@ -48,18 +50,20 @@ impl Domain {
             Domain::SumProof => b"psephos/sum-proof",
             Domain::DecryptionProof => b"psephos/decryption-proof",
             Domain::KeyRevealProof => b"psephos/key-reveal-proof",
+            Domain::EphemeralKeyProof => b"psephos/ephemeral-key-proof",
         }
     }
 }
 
 impl Domain {
-    const ALL: [Domain; 6] = [
+    const ALL: [Domain; 7] = [
         Domain::CoefficientProof,
         Domain::TrusteeKeyProof,
         Domain::SelectionProof,
         Domain::SumProof,
         Domain::DecryptionProof,
         Domain::KeyRevealProof,
+        Domain::EphemeralKeyProof,
     ];
 }
 
@@ -70,7 +74,7 @@ impl Domain {
 /// cloned (a copy of 200 bytes instead of the Keccak-f permutation of STROBE's initialisation
 /// and the absorption of the prefix). The transcript is byte for byte the same.
 fn prefix(domain: Domain) -> Transcript {
-    static PREFIXES: std::sync::OnceLock<[Transcript; 6]> = std::sync::OnceLock::new();
+    static PREFIXES: std::sync::OnceLock<[Transcript; 7]> = std::sync::OnceLock::new();
     let all = PREFIXES.get_or_init(|| {
         Domain::ALL.map(|d| {
             let mut t = Transcript::new(b"psephos");

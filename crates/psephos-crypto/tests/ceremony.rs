@@ -390,7 +390,7 @@ fn cheating_sender_is_blamed() {
         bad.open_and_check(&BASE_HASH, recipient_secret, sender),
         Err(CeremonyError::ShareMismatch { from, to })
     );
-    let complaint = Complaint::make(&BASE_HASH, &bad, recipient_secret, &mut rng);
+    let complaint = Complaint::make(&BASE_HASH, &bad, recipient_secret, &mut rng).unwrap();
     assert_eq!((complaint.by, complaint.against), (to, from));
     assert_eq!(
         complaint.adjudicate(&BASE_HASH, &bad, recipient_key, sender),
@@ -410,7 +410,7 @@ fn cheating_sender_is_blamed() {
         misdirected.open(&BASE_HASH, recipient_secret),
         Err(CeremonyError::ShareDecryption { from, to })
     );
-    let complaint = Complaint::make(&BASE_HASH, &misdirected, recipient_secret, &mut rng);
+    let complaint = Complaint::make(&BASE_HASH, &misdirected, recipient_secret, &mut rng).unwrap();
     assert_eq!(
         complaint.adjudicate(&BASE_HASH, &misdirected, recipient_key, sender),
         Ok(ComplaintVerdict::SenderCheated)
@@ -422,7 +422,7 @@ fn cheating_sender_is_blamed() {
     if garbled.ciphertext == c.sealed[0][2].as_ref().unwrap().ciphertext {
         garbled.ciphertext.replace_range(0..2, "01");
     }
-    let complaint = Complaint::make(&BASE_HASH, &garbled, recipient_secret, &mut rng);
+    let complaint = Complaint::make(&BASE_HASH, &garbled, recipient_secret, &mut rng).unwrap();
     assert_eq!(
         complaint.adjudicate(&BASE_HASH, &garbled, recipient_key, sender),
         Ok(ComplaintVerdict::SenderCheated)
@@ -435,7 +435,7 @@ fn false_complaint_is_blamed_on_complainer() {
     let mut rng = ChaCha20Rng::seed_from_u64(14);
     let c = Ceremony::run(2, 3, &mut rng);
     let share = c.sealed[1][2].clone().unwrap();
-    let complaint = Complaint::make(&BASE_HASH, &share, &c.transport_secrets[2], &mut rng);
+    let complaint = Complaint::make(&BASE_HASH, &share, &c.transport_secrets[2], &mut rng).unwrap();
     assert_eq!(
         complaint.adjudicate(&BASE_HASH, &share, &c.transport_keys[2], &c.commitments[1]),
         Ok(ComplaintVerdict::ComplainerLied)
@@ -450,7 +450,7 @@ fn complaint_with_tampered_evidence_is_rejected() {
     let share = c.sealed[1][0].clone().unwrap();
     let complainer = &c.transport_keys[0];
     let sender = &c.commitments[1];
-    let complaint = Complaint::make(&BASE_HASH, &share, &c.transport_secrets[0], &mut rng);
+    let complaint = Complaint::make(&BASE_HASH, &share, &c.transport_secrets[0], &mut rng).unwrap();
     assert_eq!(
         complaint.adjudicate(&BASE_HASH, &share, complainer, sender),
         Ok(ComplaintVerdict::ComplainerLied)
@@ -473,10 +473,11 @@ fn complaint_with_tampered_evidence_is_rejected() {
         tampered.adjudicate(&BASE_HASH, &share, complainer, sender),
         bad
     );
-    // The right evidence under another H_B.
+    // Under another H_B the share itself is not valid (its ephemeral-key proof binds H_B, and
+    // is checked before the complaint's evidence).
     assert_eq!(
         complaint.adjudicate(&[0xb1; 32], &share, complainer, sender),
-        bad
+        Ok(ComplaintVerdict::SenderCheated)
     );
     // Evidence presented against the wrong share, complainer or sender.
     let other_share = c.sealed[2][0].clone().unwrap();
@@ -493,7 +494,7 @@ fn complaint_with_tampered_evidence_is_rejected() {
         bad
     );
     // A complaint made with another trustee's transport key.
-    let forged = Complaint::make(&BASE_HASH, &share, &c.transport_secrets[2], &mut rng);
+    let forged = Complaint::make(&BASE_HASH, &share, &c.transport_secrets[2], &mut rng).unwrap();
     assert_eq!(
         forged.adjudicate(&BASE_HASH, &share, complainer, sender),
         bad
@@ -518,10 +519,26 @@ fn encrypted_share_is_bound_to_sender_recipient_and_base_hash() {
     let d2 = &c.transport_secrets[1];
     assert!(share.open(&BASE_HASH, d2).is_ok());
     assert!(share.open(&[0xb1; 32], d2).is_err());
+    // Relabelling the sender breaks the ephemeral-key proof first (it binds sender and
+    // recipient), before anything is decrypted.
     let mut relabelled = share.clone();
     relabelled.from = 3;
     assert_eq!(
         relabelled.open(&BASE_HASH, d2),
+        Err(CeremonyError::BadEphemeralProof { from: 3, to: 2 })
+    );
+    assert_eq!(
+        share.open(&[0xb1; 32], d2),
+        Err(CeremonyError::BadEphemeralProof { from: 1, to: 2 })
+    );
+    // With a valid proof for the relabelled pair, the AEAD binding still refuses it.
+    let mut resealed = c.sealed[0][1].clone().unwrap();
+    let other = c.sealed[2][1].clone().unwrap();
+    resealed.from = 3;
+    resealed.ephemeral = other.ephemeral;
+    resealed.ephemeral_proof = other.ephemeral_proof;
+    assert_eq!(
+        resealed.open(&BASE_HASH, d2),
         Err(CeremonyError::ShareDecryption { from: 3, to: 2 })
     );
     let mut relabelled = share.clone();
@@ -544,4 +561,136 @@ fn encrypted_share_is_bound_to_sender_recipient_and_base_hash() {
     let commitments: CoefficientCommitments =
         serde_json::from_str(&serde_json::to_string(&c.commitments[0]).unwrap()).unwrap();
     assert_eq!(commitments, c.commitments[0]);
+}
+
+/// The complaint as a Diffie–Hellman oracle (issue 11, item 4). Without a proof of knowledge
+/// of the ephemeral secret, cheating trustee 1 could send trustee 3 a "share" whose ephemeral
+/// point E' is the ephemeral point of trustee 2's share to trustee 3. Trustee 3 cannot decrypt
+/// it (the key binds the sender), complains, and the complaint reveals S' = d₃·E', which is
+/// exactly the Diffie–Hellman point of trustee 2's share: anyone then reads P₂(3). With t = 2,
+/// trustee 1 also holds P₂(1) and so learns trustee 2's whole polynomial.
+///
+/// The proof closes this: the forged share is refused, as the sender's fault, before the
+/// recipient decrypts or reveals anything, and `Complaint::make` refuses to reveal d₃·E'.
+#[test]
+fn complaint_oracle_is_closed_by_the_ephemeral_proof() {
+    let mut rng = ChaCha20Rng::seed_from_u64(17);
+    let c = Ceremony::run(2, 3, &mut rng);
+    let victim = c.sealed[1][2].clone().unwrap(); // 2 → 3
+    let d3 = &c.transport_secrets[2];
+
+    // What the oracle would leak: d₃·E' for E' = E₂→₃ is the point that opens P₂(3). An
+    // honest complaint about the victim's share reveals that very point, and with it anyone
+    // decrypts the share (the adjudication succeeds in decrypting: ComplainerLied).
+    let leak = Complaint::make(&BASE_HASH, &victim, d3, &mut rng).unwrap();
+    assert_eq!(
+        leak.adjudicate(&BASE_HASH, &victim, &c.transport_keys[2], &c.commitments[1]),
+        Ok(ComplaintVerdict::ComplainerLied)
+    );
+
+    let blame = CeremonyError::BadEphemeralProof { from: 1, to: 3 };
+    let refused: Result<(), CeremonyError> = Err(blame.clone());
+    // Forgery 1: trustee 2's ephemeral point with trustee 2's proof, relabelled as 1 → 3.
+    let mut forged = victim.clone();
+    forged.from = 1;
+    assert_eq!(forged.verify_ephemeral(&BASE_HASH), refused);
+    assert_eq!(forged.open(&BASE_HASH, d3), Err(blame.clone()));
+    assert_eq!(
+        forged.open_and_check(&BASE_HASH, d3, &c.commitments[0]),
+        Err(blame.clone())
+    );
+    assert_eq!(
+        Complaint::make(&BASE_HASH, &forged, d3, &mut rng).map(|c| c.revealed),
+        Err(blame.clone())
+    );
+    // Even evidence that would decrypt does not clear the sender: the share is its fault.
+    let mut replayed = leak.clone();
+    replayed.against = 1;
+    assert_eq!(
+        replayed.adjudicate(&BASE_HASH, &forged, &c.transport_keys[2], &c.commitments[0]),
+        Ok(ComplaintVerdict::SenderCheated)
+    );
+
+    // Forgery 2: an attacker-chosen point, another trustee's transport key D₂, with the proof
+    // of D₂ from trustee 2's key message (another domain and binding).
+    let mut forged = c.sealed[0][2].clone().unwrap();
+    forged.ephemeral = c.transport_keys[1].key;
+    forged.ephemeral_proof = c.transport_keys[1].proof;
+    assert_eq!(forged.verify_ephemeral(&BASE_HASH), refused);
+    assert_eq!(
+        Complaint::make(&BASE_HASH, &forged, d3, &mut rng).err(),
+        Some(blame.clone())
+    );
+
+    // Forgery 3: a random point with a made-up proof.
+    let mut forged = c.sealed[0][2].clone().unwrap();
+    forged.ephemeral = Element::from_point(G * Scalar::random(&mut rng));
+    assert_eq!(forged.verify_ephemeral(&BASE_HASH), refused);
+
+    // The only points a complaint can now reveal d₃·E for are those whose e the sender
+    // proved it knows: then S = e·D₃, which the sender could compute itself.
+    // (`seal` draws e first, so a clone of the generator shows it.)
+    let e = Scalar::random(&mut rng.clone());
+    let proven = EncryptedShare::seal(
+        &BASE_HASH,
+        1,
+        3,
+        &c.transport_keys[2].key,
+        &(c.polynomials[0].evaluate(3) + Scalar::ONE),
+        &mut rng,
+    );
+    assert_eq!(*proven.ephemeral.point(), mul_g(&e));
+    proven.verify_ephemeral(&BASE_HASH).unwrap();
+    let complaint = Complaint::make(&BASE_HASH, &proven, d3, &mut rng).unwrap();
+    assert_eq!(
+        *complaint.revealed.point(),
+        c.transport_keys[2].key.point() * e
+    );
+    assert_eq!(
+        complaint.adjudicate(&BASE_HASH, &proven, &c.transport_keys[2], &c.commitments[0]),
+        Ok(ComplaintVerdict::SenderCheated)
+    );
+}
+
+/// The ephemeral-key proof is bound to H_B, the sender and the recipient, and its encodings
+/// are strict.
+#[test]
+fn ephemeral_proof_binding_and_encoding() {
+    let mut rng = ChaCha20Rng::seed_from_u64(18);
+    let c = Ceremony::run(2, 3, &mut rng);
+    let share = c.sealed[0][1].clone().unwrap(); // 1 → 2
+    share.verify_ephemeral(&BASE_HASH).unwrap();
+    assert_eq!(
+        share.verify_ephemeral(&[0xb1; 32]),
+        Err(CeremonyError::BadEphemeralProof { from: 1, to: 2 })
+    );
+    let mut other = share.clone();
+    other.to = 3;
+    assert_eq!(
+        other.verify_ephemeral(&BASE_HASH),
+        Err(CeremonyError::BadEphemeralProof { from: 1, to: 3 })
+    );
+    let mut tampered = share.clone();
+    tampered.ephemeral_proof.response.0 += Scalar::ONE;
+    assert!(tampered.verify_ephemeral(&BASE_HASH).is_err());
+    let mut tampered = share.clone();
+    tampered.ephemeral_proof.commitment =
+        Element::from_point(tampered.ephemeral_proof.commitment.point() + G);
+    assert!(tampered.verify_ephemeral(&BASE_HASH).is_err());
+    // Identity or non-canonical encodings, a missing proof, an extra field: refused on decode.
+    let json = serde_json::to_value(&share).unwrap();
+    for (field, value) in [
+        ("ephemeral", serde_json::json!("00".repeat(32))),
+        ("ephemeral", serde_json::json!("ff".repeat(32))),
+    ] {
+        let mut bad = json.clone();
+        bad[field] = value;
+        assert!(serde_json::from_value::<EncryptedShare>(bad).is_err());
+    }
+    let mut bad = json.clone();
+    bad["ephemeral_proof"]["response"] = serde_json::json!("ff".repeat(32));
+    assert!(serde_json::from_value::<EncryptedShare>(bad).is_err());
+    let mut bad = json.clone();
+    bad.as_object_mut().unwrap().remove("ephemeral_proof");
+    assert!(serde_json::from_value::<EncryptedShare>(bad).is_err());
 }

@@ -15,8 +15,9 @@ use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
 use merlin::Transcript;
 use psephos_crypto::contest::{ContestBinding, ContestLimits, EncryptedContest};
 use psephos_crypto::dkg::{
-    coefficient_binding, joint_key, verification_key, CoefficientCommitments, Complaint,
-    ComplaintVerdict, EncryptedShare, KeyShare, Polynomial, TrusteePublicKey, TrusteeSecretKey,
+    coefficient_binding, joint_key, share_binding, verification_key, CoefficientCommitments,
+    Complaint, ComplaintVerdict, EncryptedShare, KeyShare, Polynomial, TrusteePublicKey,
+    TrusteeSecretKey,
 };
 use psephos_crypto::dlog::DiscreteLog;
 use psephos_crypto::elgamal::{Ciphertext, CiphertextSum};
@@ -44,13 +45,14 @@ Scalar::random (64 bytes of the stream reduced mod l), so the outputs depend on 
 the nonces so drawn are listed too, so that an implementation can check the outputs from them \
 without ChaCha20.";
 
-const ALL_DOMAINS: [Domain; 6] = [
+const ALL_DOMAINS: [Domain; 7] = [
     Domain::CoefficientProof,
     Domain::TrusteeKeyProof,
     Domain::SelectionProof,
     Domain::SumProof,
     Domain::DecryptionProof,
     Domain::KeyRevealProof,
+    Domain::EphemeralKeyProof,
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -380,6 +382,7 @@ fn gen_schnorr() -> Value {
             12,
         ),
         (Domain::TrusteeKeyProof, 2u32.to_le_bytes().to_vec(), 13),
+        (Domain::EphemeralKeyProof, share_binding(1, 3).to_vec(), 14),
     ]
     .into_iter()
     .map(|(domain, binding, seed)| {
@@ -681,7 +684,9 @@ fn gen_ceremony() -> Value {
             let seed = u64::from(1400 + 10 * i + l);
             let recipient = &public_keys[(l - 1) as usize].key;
             let sealed = EncryptedShare::seal(&base, i, l, recipient, &value, &mut rng(seed));
-            let e = draws(seed, 1)[0];
+            let drawn = draws(seed, 2);
+            let (e, u) = (drawn[0], drawn[1]);
+            let c = (sealed.ephemeral_proof.response.0 - u) * e.invert();
             let dh = recipient.point() * e;
             let k = transport_key(&base, i, l, &sealed.ephemeral, recipient, &dh);
             shares.push(json!({
@@ -690,6 +695,8 @@ fn gen_ceremony() -> Value {
                 "value": hs(&value),
                 "rng_seed": seed,
                 "ephemeral_secret": hs(&e),
+                "ephemeral_proof_nonce": hs(&u),
+                "ephemeral_proof_challenge": hs(&c),
                 "dh_point": hp(&dh),
                 "transport_key": hex::encode(k),
                 "aad": hex::encode(share_aad(&base, i, l)),
@@ -749,14 +756,15 @@ fn gen_ceremony() -> Value {
         &mut rng(bad_seed),
     );
     let complaint_seed = 1601u64;
-    let complaint = Complaint::make(&base, &bad, &secrets[2], &mut rng(complaint_seed));
+    let complaint = Complaint::make(&base, &bad, &secrets[2], &mut rng(complaint_seed)).unwrap();
     let verdict = complaint
         .adjudicate(&base, &bad, &public_keys[2], &all_commitments[0])
         .unwrap();
     let honest: EncryptedShare = from_value(&shares[2]["sealed"]);
     assert_eq!((honest.from, honest.to), (2, 1));
     let false_seed = 1602u64;
-    let false_complaint = Complaint::make(&base, &honest, &secrets[0], &mut rng(false_seed));
+    let false_complaint =
+        Complaint::make(&base, &honest, &secrets[0], &mut rng(false_seed)).unwrap();
     let false_verdict = false_complaint
         .adjudicate(&base, &honest, &public_keys[0], &all_commitments[1])
         .unwrap();
@@ -766,7 +774,8 @@ fn gen_ceremony() -> Value {
             "A 2-of-3 key ceremony and one threshold decryption. Each trustee's transport \
              secret and polynomial coefficients (constant term first) are inputs; the proofs, \
              the sealed shares and the decryption shares come from the listed rng seeds (the \
-             ephemeral secret of each sealed share is the first scalar drawn). key_shares are \
+             ephemeral secret of each sealed share is the first scalar drawn, the nonce of its \
+             ephemeral-key proof the second). key_shares are \
              the trustees' secret shares z_l (listed for testing only).",
             "docs/spec.md §6",
         ),
@@ -1200,6 +1209,20 @@ fn ceremony_vectors_verify() {
         let recipient = &keys[(to - 1) as usize];
         let e = scalar(&sh["ephemeral_secret"]);
         assert_eq!(*sealed.ephemeral.point(), mul_g(&e));
+        // The ephemeral-key proof: Schnorr, domain EphemeralKeyProof, H_B, LE32(from) ‖
+        // LE32(to), statement E, through merlin directly.
+        sealed.verify_ephemeral(&base).unwrap();
+        let binding = share_binding(from, to);
+        assert_eq!(binding[..4], from.to_le_bytes());
+        assert_eq!(binding[4..], to.to_le_bytes());
+        let mut tr = transcript(Domain::EphemeralKeyProof, &base, &binding);
+        tr.append_message(b"X", sealed.ephemeral.as_bytes());
+        tr.append_message(b"R", sealed.ephemeral_proof.commitment.as_bytes());
+        let c = challenge(&mut tr);
+        assert_eq!(hs(&c), sh["ephemeral_proof_challenge"]);
+        let u = scalar(&sh["ephemeral_proof_nonce"]);
+        assert_eq!(*sealed.ephemeral_proof.commitment.point(), mul_g(&u));
+        assert_eq!(sealed.ephemeral_proof.response.0, u + c * e);
         let dh = recipient.key.point() * e;
         assert_eq!(hp(&dh), sh["dh_point"]);
         let k = transport_key(&base, from, to, &sealed.ephemeral, &recipient.key, &dh);

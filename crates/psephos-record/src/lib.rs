@@ -11,6 +11,7 @@
 )]
 
 pub mod ballot;
+pub mod ceremony;
 pub mod checkpoint;
 pub mod credential;
 pub mod entry;

@@ -7,7 +7,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use psephos_board::{serve, Board, BoardConfig, BoardError, ElectionStatus};
-use psephos_crypto::dkg::{EncryptedShare, KeyShare, Polynomial, TrusteeSecretKey};
+use psephos_crypto::dkg::{Complaint, EncryptedShare, KeyShare, Polynomial, TrusteeSecretKey};
 use psephos_crypto::group::{Element, FixedBase};
 use psephos_crypto::nonce::BallotSeed;
 use psephos_record::credential::generate_code;
@@ -259,8 +259,16 @@ pub async fn ceremony_probed(
         if probe {
             let other = &tokens[(i as usize) % n as usize];
             let (path, body) = ("/api/trustee/key", to_json(&pk));
-            let status = StatusCode::UNAUTHORIZED;
-            expect_error(api, path, Some(other), &body, "unauthorized", status).await;
+            // A valid token of another trustee: the board says which index it is for.
+            let (status, v) = api.post(path, Some(other), &body).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{v}");
+            assert_eq!(v["error"], "wrong_trustee_index");
+            let message = v["message"].as_str().unwrap();
+            let expected = format!(
+                "this token is trustee {}'s, but the message is for trustee {i}",
+                i % n + 1
+            );
+            assert!(message.contains(&expected), "{message}");
         }
         api.ok(
             "/api/trustee/key",
@@ -294,7 +302,7 @@ pub async fn ceremony_probed(
         .await;
         commitments.push(c);
     }
-    let mut all_shares = Vec::new();
+    let mut all_shares: Vec<SharesEntry> = Vec::new();
     for i in 1..=n {
         let shares = (1..=n)
             .filter(|&j| j != i)
@@ -310,6 +318,43 @@ pub async fn ceremony_probed(
             })
             .collect();
         let entry = SharesEntry { from: i, shares };
+        if probe && i == 1 {
+            // A complaint before the share it disputes is on the log (§6.3): refused, though
+            // its evidence is sound.
+            let early = Complaint::make(base, &entry.shares[0], &secrets[1], rng).expect("proof");
+            let (path, body) = ("/api/trustee/complaint", to_json(&early));
+            let status = StatusCode::CONFLICT;
+            expect_error(api, path, Some(&tokens[1]), &body, "wrong_phase", status).await;
+        }
+        if probe && i == 2 {
+            // The complaint oracle: a share whose ephemeral point is another share's (trustee
+            // 1's to trustee 3), with that share's proof. Refused as the sender's fault before
+            // any recipient could complain about it.
+            let mut forged = entry.clone();
+            let victim = all_shares[0]
+                .shares
+                .iter()
+                .find(|s| s.to == 3)
+                .expect("share 1 -> 3")
+                .clone();
+            let slot = forged
+                .shares
+                .iter_mut()
+                .find(|s| s.to == 3)
+                .expect("2 -> 3");
+            slot.ephemeral = victim.ephemeral;
+            slot.ephemeral_proof = victim.ephemeral_proof;
+            let (path, body) = ("/api/trustee/shares", to_json(&forged));
+            let (s, v) = api.post(path, Some(&tokens[1]), &body).await;
+            assert_eq!(
+                (s, v["error"].as_str()),
+                (StatusCode::BAD_REQUEST, Some("bad_proof"))
+            );
+            assert!(
+                v["message"].as_str().unwrap().contains("trustee 2 cheated"),
+                "{v}"
+            );
+        }
         api.ok(
             "/api/trustee/shares",
             Some(&tokens[i as usize - 1]),
