@@ -2,7 +2,6 @@
 //! that keeps the state and checkpoints current, and the HTTP handlers.
 
 use std::collections::HashSet;
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Duration;
@@ -11,6 +10,7 @@ use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Path as UrlPath, Query, State as AxState};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -37,6 +37,8 @@ use tokio::sync::watch;
 use zeroize::Zeroizing;
 
 use crate::error::{ApiError, BoardError};
+use crate::http::auth;
+use crate::http::limits::refuse_oversized;
 use crate::ratelimit::{CredentialLimiter, RateLimiter};
 use crate::sealed::{self, Sealed, UnsealError};
 use crate::state::{BallotRecord, Opened, State};
@@ -66,8 +68,10 @@ const META_TRUSTEE_TOKEN: &str = "trustee_token_blake3/";
 pub const MAX_BALLOT_BODY: usize = 64 * 1024;
 /// Largest trustee message body.
 pub const MAX_TRUSTEE_BODY: usize = 4 * 1024 * 1024;
-/// Largest admin body (a roll upload).
-pub const MAX_ADMIN_BODY: usize = 256 * 1024 * 1024;
+/// Largest admin body: a roll upload of 1,000 credentials is 70 KB; larger rolls are
+/// posted in several requests (`psephos admin roll` does), so that no request makes the
+/// board buffer more than this.
+pub const MAX_ADMIN_BODY: usize = 4 * 1024 * 1024;
 /// Most entries per `/api/log` page.
 pub const MAX_LOG_PAGE: u64 = 1000;
 /// Most credentials or tracking codes per page.
@@ -84,6 +88,8 @@ pub struct BoardConfig {
     pub max_batch: usize,
     /// The passphrase the board's signing key is sealed under in the store.
     pub passphrase: Zeroizing<String>,
+    /// Proxies, timeouts and connection limits.
+    pub http: crate::http::HttpConfig,
 }
 
 impl BoardConfig {
@@ -94,6 +100,7 @@ impl BoardConfig {
             web_dir: None,
             max_batch: 256,
             passphrase: Zeroizing::new(passphrase.to_string()),
+            http: crate::http::HttpConfig::default(),
         }
     }
 }
@@ -299,6 +306,7 @@ struct Inner {
     checkpointed: watch::Receiver<u64>,
     web_dir: Option<PathBuf>,
     limiter: Option<RateLimiter>,
+    http: crate::http::HttpConfig,
     /// Verifies ballots in batches across requests (and applies the per-credential limit).
     verifier: BallotVerifier,
 }
@@ -585,6 +593,7 @@ impl Board {
                 checkpointed: covered_rx,
                 web_dir: config.web_dir.or_else(default_web_dir),
                 limiter: RateLimiter::from_env(),
+                http: config.http,
                 verifier: BallotVerifier::start(CredentialLimiter::from_env()),
             }),
         })
@@ -604,7 +613,8 @@ impl Board {
         let ballots = Router::new()
             .route("/api/ballots", post(post_ballot))
             .route("/api/challenges", post(post_challenge))
-            .layer(DefaultBodyLimit::max(MAX_BALLOT_BODY));
+            .layer(DefaultBodyLimit::max(MAX_BALLOT_BODY))
+            .route_layer(from_fn_with_state(MAX_BALLOT_BODY, refuse_oversized));
         let trustee = Router::new()
             .route("/api/trustee/key", post(trustee_key))
             .route("/api/trustee/commitments", post(trustee_commitments))
@@ -612,13 +622,18 @@ impl Board {
             .route("/api/trustee/complaint", post(trustee_complaint))
             .route("/api/trustee/acceptance", post(trustee_acceptance))
             .route("/api/trustee/decryption", post(trustee_decryption))
-            .layer(DefaultBodyLimit::max(MAX_TRUSTEE_BODY));
+            .layer(DefaultBodyLimit::max(MAX_TRUSTEE_BODY))
+            .route_layer(from_fn_with_state(MAX_TRUSTEE_BODY, refuse_oversized))
+            // The token before anything else, the body included.
+            .route_layer(from_fn_with_state(self.clone(), auth::trustee_only));
         let admin = Router::new()
             .route("/api/admin/roll", post(admin_roll))
             .route("/api/admin/open", post(admin_open))
             .route("/api/admin/close", post(admin_close))
             .route("/api/admin/result", post(admin_result))
-            .layer(DefaultBodyLimit::max(MAX_ADMIN_BODY));
+            .layer(DefaultBodyLimit::max(MAX_ADMIN_BODY))
+            .route_layer(from_fn_with_state(MAX_ADMIN_BODY, refuse_oversized))
+            .route_layer(from_fn_with_state(self.clone(), auth::admin_only));
         let public = Router::new()
             .route("/api/election", get(get_election))
             .route("/api/election/evidence", get(evidence::get_evidence))
@@ -655,14 +670,11 @@ impl Board {
         } else {
             router = router.fallback(|| async { ApiError::NotFound("no such resource".into()) });
         }
-        let router = router.with_state(self.clone());
-        match &self.inner.limiter {
-            Some(limiter) => router.layer(axum::middleware::from_fn_with_state(
-                limiter.clone(),
-                crate::ratelimit::middleware,
-            )),
-            None => router,
-        }
+        crate::http::wrap(
+            router.with_state(self.clone()),
+            &self.inner.http,
+            self.inner.limiter.clone(),
+        )
     }
 }
 
@@ -676,12 +688,7 @@ pub async fn serve(
     if let Ok(addr) = listener.local_addr() {
         tracing::info!(%addr, "board listening");
     }
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await?;
+    crate::http::server::run(listener, app, &board.inner.http, shutdown).await?;
     Ok(())
 }
 
@@ -710,20 +717,17 @@ fn parse<T: for<'de> Deserialize<'de>>(body: Body) -> Result<T, ApiError> {
 }
 
 fn bearer(headers: &HeaderMap) -> Option<Hash> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let token = value.strip_prefix("Bearer ")?.trim();
-    let raw = Zeroizing::new(hex::decode(token).ok()?);
-    Some(*blake3::hash(&raw).as_bytes())
+    crate::http::auth::bearer_hash(headers)
 }
 
-fn require_admin(board: &Board, headers: &HeaderMap) -> Result<(), ApiError> {
+pub(crate) fn require_admin(board: &Board, headers: &HeaderMap) -> Result<(), ApiError> {
     match bearer(headers) {
         Some(h) if h == board.inner.admin_token => Ok(()),
         _ => Err(ApiError::Unauthorized),
     }
 }
 
-fn require_trustee(board: &Board, headers: &HeaderMap) -> Result<u32, ApiError> {
+pub(crate) fn require_trustee(board: &Board, headers: &HeaderMap) -> Result<u32, ApiError> {
     let h = bearer(headers).ok_or(ApiError::Unauthorized)?;
     board
         .inner
@@ -914,8 +918,19 @@ struct Page {
 fn page(
     q: Result<Query<Page>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Page, ApiError> {
-    q.map(|Query(p)| p)
-        .map_err(|e| ApiError::Malformed(format!("bad query: {e}")))
+    let p = q
+        .map(|Query(p)| p)
+        .map_err(|e| ApiError::Malformed(format!("bad query: {e}")))?;
+    // Positions are stored as signed 64-bit integers.
+    for (name, value) in [("from", p.from), ("limit", p.limit)] {
+        if value.is_some_and(|v| v > i64::MAX as u64) {
+            return Err(ApiError::Malformed(format!(
+                "bad query: {name} must be at most {}",
+                i64::MAX
+            )));
+        }
+    }
+    Ok(p)
 }
 
 async fn get_log(

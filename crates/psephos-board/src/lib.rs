@@ -12,6 +12,7 @@
 pub mod bench;
 mod board;
 pub mod error;
+pub mod http;
 pub mod ratelimit;
 pub mod sealed;
 mod state;
@@ -22,6 +23,7 @@ pub mod writer;
 
 pub use board::{
     init_election, serve, web_bundle_hash, Board, BoardConfig, ChallengeAnswer, ElectionStatus,
-    InitOutput, TrackingStatus, BOARD_PASSPHRASE_ENV, MAX_BALLOT_BODY, MIN_PASSPHRASE_LEN,
+    InitOutput, TrackingStatus, BOARD_PASSPHRASE_ENV, MAX_ADMIN_BODY, MAX_BALLOT_BODY,
+    MAX_TRUSTEE_BODY, MIN_PASSPHRASE_LEN,
 };
 pub use error::{ApiError, BoardError, ErrorBody};

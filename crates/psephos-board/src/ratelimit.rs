@@ -1,4 +1,6 @@
-//! A per-client-IP token bucket, answering `429 rate_limited` when a client exceeds it.
+//! A per-client-IP token bucket, answering `429 rate_limited` (with `Retry-After`) when a
+//! client exceeds it. The client's address is the peer's, or the one a trusted reverse proxy
+//! reports (`crate::http::proxy`).
 //!
 //! Configured by the `PSEPHOS_RATE_LIMIT` environment variable: `off`, or
 //! `<requests per second>,<burst>` (default `50,200`). Loopback clients are exempt unless
@@ -11,10 +13,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{header, HeaderValue};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::error::ApiError;
+use crate::http::ClientAddr;
 
 /// Most clients tracked before idle ones are forgotten.
 const MAX_TRACKED: usize = 100_000;
@@ -65,8 +69,14 @@ impl RateLimiter {
 
     /// Takes a token for `ip`; false when its bucket is empty.
     pub fn allow(&self, ip: IpAddr) -> bool {
+        self.check(ip).is_ok()
+    }
+
+    /// Takes a token for `ip`; when its bucket is empty, the whole seconds until it holds a
+    /// token again.
+    pub fn check(&self, ip: IpAddr) -> Result<(), u64> {
         if ip.is_loopback() && !self.limit_loopback {
-            return true;
+            return Ok(());
         }
         let now = Instant::now();
         let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
@@ -82,9 +92,9 @@ impl RateLimiter {
         b.at = now;
         if b.tokens >= 1.0 {
             b.tokens -= 1.0;
-            true
+            Ok(())
         } else {
-            false
+            Err(((1.0 - b.tokens) / self.rate).ceil().max(1.0) as u64)
         }
     }
 }
@@ -145,15 +155,24 @@ impl CredentialLimiter {
     }
 }
 
-/// The axum middleware; requests without a peer address (no `ConnectInfo`) pass.
+/// The axum middleware, keyed by the client's address ([`ClientAddr`], else the peer's);
+/// requests without either pass.
 pub async fn middleware(State(limiter): State<RateLimiter>, req: Request, next: Next) -> Response {
-    let peer = req
+    let client = req
         .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip());
-    if let Some(ip) = peer {
-        if !limiter.allow(ip) {
-            return ApiError::RateLimited.into_response();
+        .get::<ClientAddr>()
+        .map(|c| c.ip)
+        .or_else(|| {
+            req.extensions()
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip())
+        });
+    if let Some(ip) = client {
+        if let Err(wait) = limiter.check(ip) {
+            let mut resp = ApiError::RateLimited.into_response();
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(wait));
+            return resp;
         }
     }
     next.run(req).await
@@ -169,6 +188,7 @@ mod tests {
         let ip: IpAddr = "192.0.2.1".parse().expect("ip");
         assert!(l.allow(ip) && l.allow(ip) && l.allow(ip));
         assert!(!l.allow(ip));
+        assert_eq!(l.check(ip), Err(1), "one token a second: back in a second");
         let lo: IpAddr = "127.0.0.1".parse().expect("ip");
         assert!((0..100).all(|_| l.allow(lo)));
     }

@@ -64,6 +64,14 @@ pub enum StoreError {
         /// The underlying I/O error.
         source: std::io::Error,
     },
+    /// The SQLite database file could not be created readable by its owner only.
+    #[error("cannot create {path} with owner-only permissions: {source}")]
+    CreateFile {
+        /// The file.
+        path: PathBuf,
+        /// The underlying I/O error.
+        source: std::io::Error,
+    },
     /// The PostgreSQL URL could not be parsed.
     #[error("invalid PostgreSQL URL: {0}")]
     InvalidUrl(#[source] sqlx::Error),
@@ -224,6 +232,30 @@ pub enum Store {
     Postgres(PgPool),
 }
 
+/// Creates `path` (if missing) readable and writable by its owner only: the SQLite file holds
+/// the sealed board key and the token hashes. SQLite gives its `-wal` and `-shm` files the
+/// database file's permissions. An existing file readable by others is narrowed, with a
+/// warning.
+fn create_owner_only(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(path)?;
+        let mode = std::fs::metadata(path)?.permissions().mode();
+        if mode & 0o077 != 0 {
+            tracing::warn!(path = %path.display(), mode = format!("{:o}", mode & 0o777), "the board's database was readable by others; narrowing it to 0600");
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
 impl Store {
     /// Opens the store and applies any pending schema migrations.
     ///
@@ -242,12 +274,22 @@ impl Store {
     /// Opens (creating on first run) the SQLite store in directory `dir`,
     /// in WAL mode with `synchronous=FULL`, and migrates it.
     pub async fn open_sqlite(dir: &Path) -> Result<Store, StoreError> {
-        tokio::fs::create_dir_all(dir)
-            .await
+        // A directory created here is its owner's only (existing ones are left alone).
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder
+            .create(dir)
             .map_err(|source| StoreError::CreateDir {
                 path: dir.to_path_buf(),
                 source,
             })?;
+        let file = dir.join(SQLITE_FILE_NAME);
+        create_owner_only(&file).map_err(|source| StoreError::CreateFile {
+            path: file.clone(),
+            source,
+        })?;
         let options = SqliteConnectOptions::new()
             .filename(dir.join(SQLITE_FILE_NAME))
             .create_if_missing(true)

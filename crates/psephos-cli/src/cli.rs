@@ -360,6 +360,9 @@ pub struct ServeArgs {
     /// Directory of the voter's web bundle to serve.
     #[arg(long)]
     pub web_dir: Option<PathBuf>,
+    /// Reverse proxies, timeouts, connection limit, log format.
+    #[command(flatten)]
+    pub http: crate::serve_opts::HttpArgs,
 }
 
 /// `tally`.
@@ -417,6 +420,13 @@ pub struct DemoArgs {
 /// Parses the command line and runs it.
 pub fn main_entry() -> ExitCode {
     let cli = Cli::parse();
+    match &cli.command {
+        Command::Serve(s) => crate::serve_opts::init_logging(s.http.log_format, "info"),
+        _ if std::env::var_os("RUST_LOG").is_some() => {
+            crate::serve_opts::init_logging(crate::serve_opts::LogFormat::Text, "warn")
+        }
+        _ => {}
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -737,8 +747,10 @@ async fn serve_command(a: ServeArgs) -> anyhow::Result<ExitCode> {
     let location =
         server::location(a.data.as_deref(), a.database.as_deref()).map_err(anyhow::Error::msg)?;
     let passphrase = server::board_passphrase(false)?;
+    let http = a.http.config()?;
     let mut board =
-        RunningBoard::start(&location, &a.listen, a.web_dir.clone(), &passphrase).await?;
+        RunningBoard::start_with(&location, &a.listen, a.web_dir.clone(), &passphrase, http)
+            .await?;
     println!("Board serving on {}/ (Ctrl-C to stop)", board.url);
     let stop = board.shutdown_handle();
     tokio::signal::ctrl_c().await?;

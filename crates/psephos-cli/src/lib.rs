@@ -26,6 +26,7 @@ pub mod cli;
 pub mod client;
 pub mod demo;
 pub mod keyfile;
+pub mod serve_opts;
 pub mod server;
 pub mod trustee;
 pub mod voter;

@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use psephos_board::http::HttpConfig;
 use psephos_board::{Board, BoardConfig, InitOutput};
 use psephos_record::Manifest;
 use tokio::sync::oneshot;
@@ -61,9 +62,21 @@ impl RunningBoard {
         web_dir: Option<PathBuf>,
         passphrase: &str,
     ) -> anyhow::Result<Self> {
+        Self::start_with(location, listen, web_dir, passphrase, HttpConfig::default()).await
+    }
+
+    /// [`RunningBoard::start`] with HTTP options (`psephos serve`'s proxies and limits).
+    pub async fn start_with(
+        location: &str,
+        listen: &str,
+        web_dir: Option<PathBuf>,
+        passphrase: &str,
+        http: HttpConfig,
+    ) -> anyhow::Result<Self> {
         let board = Board::open(BoardConfig {
             web_dir,
             max_batch: DEFAULT_MAX_BATCH,
+            http,
             ..BoardConfig::new(location, passphrase)
         })
         .await?;
