@@ -19,6 +19,7 @@ pub mod lifecycle;
 pub mod manifest;
 pub mod merkle;
 pub mod record;
+pub mod tracking;
 
 pub use ballot::{Ballot, BallotError, ChallengedBallot};
 pub use checkpoint::{Checkpoint, Receipt};
