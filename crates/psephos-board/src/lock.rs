@@ -26,6 +26,9 @@ pub const LOCK_FILE_NAME: &str = "board.lock";
 /// read as a big-endian signed 64-bit integer.
 pub const PG_ADVISORY_LOCK_KEY: i64 = i64::from_be_bytes(*b"psephos\0");
 
+/// How long a held PostgreSQL advisory lock is tried again before [`StoreError::Locked`].
+pub const PG_LOCK_PATIENCE: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// The exclusive lock on a store; released when dropped.
 #[derive(Debug)]
 pub enum StoreLock {
@@ -47,14 +50,25 @@ impl StoreLock {
                     context: "connecting to PostgreSQL",
                     source,
                 })?;
-            let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
-                .bind(PG_ADVISORY_LOCK_KEY)
-                .fetch_one(&mut conn)
-                .await
-                .map_err(|source| StoreError::Database {
-                    context: "taking the board's advisory lock",
-                    source,
-                })?;
+            // The server releases a lock when it notices that its holder's connection has
+            // closed, which takes a moment after a board stops (or is killed): so a held lock
+            // is tried again for a few seconds before the store counts as served by another.
+            let deadline = std::time::Instant::now() + PG_LOCK_PATIENCE;
+            let mut locked = false;
+            while !locked {
+                locked = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+                    .bind(PG_ADVISORY_LOCK_KEY)
+                    .fetch_one(&mut conn)
+                    .await
+                    .map_err(|source| StoreError::Database {
+                        context: "taking the board's advisory lock",
+                        source,
+                    })?;
+                if locked || std::time::Instant::now() >= deadline {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
             if !locked {
                 return Err(StoreError::Locked {
                     store: format!(

@@ -760,6 +760,9 @@ async fn vote_command(a: VoteArgs) -> anyhow::Result<ExitCode> {
 
 async fn serve_command(a: ServeArgs) -> anyhow::Result<ExitCode> {
     let location = server::location(a.data.as_deref(), a.database.as_deref())?;
+    // A store another board serves is refused before the passphrase is asked (Board::open
+    // takes the lock again for good).
+    drop(psephos_board::lock::StoreLock::acquire(&location).await?);
     let passphrase = server::board_passphrase(false)?;
     let mut board =
         RunningBoard::start(&location, &a.listen, a.web_dir.clone(), &passphrase).await?;

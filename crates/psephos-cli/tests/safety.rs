@@ -273,6 +273,25 @@ async fn close_asks_for_confirmation_publish_waits_for_the_result_status_reports
     let (board, token) = board_with(dir.path(), None).await;
     let url = board.url.clone();
 
+    // A second `psephos serve` on the same store is refused, before any passphrase.
+    let (ok, _, err) = psephos_async(
+        dir.path(),
+        vec![
+            "serve".into(),
+            "--data".into(),
+            "store".into(),
+            "--listen".into(),
+            "127.0.0.1:0".into(),
+        ],
+    )
+    .await;
+    assert!(!ok);
+    assert!(
+        err.contains("another psephos board is already serving"),
+        "{err}"
+    );
+    assert!(!err.contains("passphrase"), "{err}");
+
     // No terminal and no --yes: nothing is sent; the message says to pass --yes.
     let (ok, _, err) = psephos_async(
         dir.path(),
