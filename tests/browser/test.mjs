@@ -122,6 +122,32 @@ test('voter page renders the ballot accessibly', async () => {
   await phone.goto(`${URL_}/`);
   await phone.getByLabel('Voting code').waitFor();
   await shot('01b-voter-page-phone', phone);
+  // The dates of the election are on the page (the demo's manifest has a closing time).
+  assert.match(await phone.locator('#dates').textContent(), /Voting .*closes/);
+  // On a narrow phone screen (narrower than the code, so it must wrap) a tracking code breaks
+  // only at its dashes, never inside a group.
+  await phone.setViewportSize({ width: 250, height: 740 });
+  await phone.getByLabel('Voting code').fill(codes[codes.length - 2]);
+  await phone.getByRole('radio', { name: 'Neither', exact: true }).check();
+  await phone.getByRole('button', { name: 'Encrypt my ballot' }).click();
+  await phone.getByRole('heading', { name: 'Tracking code' }).waitFor();
+  const groupsSplit = await phone.locator('#tracking-code').evaluate((el) => {
+    const text = el.firstChild;
+    const tops = [];
+    for (let i = 0; i < text.length; i++) {
+      const r = document.createRange();
+      r.setStart(text, i);
+      r.setEnd(text, i + 1);
+      tops.push(Math.round(r.getBoundingClientRect().top));
+    }
+    // Characters of one group (between dashes) must share a line.
+    return text.data.split('-').some((group, gi) => {
+      const start = gi * 5;
+      return new Set(tops.slice(start, start + group.length)).size > 1;
+    });
+  });
+  assert.equal(groupsSplit, false, 'no group of the tracking code is split across lines');
+  await shot('01c-tracking-code-phone', phone);
   await phone.close();
 });
 
@@ -129,9 +155,14 @@ test('cast a ballot with a fresh code: receipt verified and downloadable', async
   await openVoterPage();
   const code = freshCode();
   const tracking = await encrypt(code, 'Neither');
+  // The choice is read back before Cast, with a way to change it.
+  assert.match(await page.locator('#chosen').textContent(), /You chose: Neither/);
+  await page.getByRole('button', { name: 'Change my choices' }).waitFor();
   await shot('02-encrypted');
   const receipt = await castAndCheck(tracking, '03-cast');
   assert.equal(await ballotStatus(tracking), 'counted');
+  // The voting code has left the page.
+  assert.equal(await page.locator('#code').inputValue(), '');
   shared.cast = { code, tracking, receipt };
 });
 
@@ -260,22 +291,30 @@ test('public board lists tracking codes, a verified checkpoint and finds a code'
   await page.getByRole('button', { name: 'Search' }).click();
   await page.locator('#search-result').filter({ hasText: 'Found' }).waitFor();
   assert.match(await page.locator('#search-result').textContent(), /counted/);
+  // The election's title and phase.
+  await page.locator('#election-info').filter({ hasText: 'voting is open' }).waitFor();
   await shot('08-board');
   await page.getByRole('searchbox', { name: 'Tracking code' }).fill('AAAA-BBBB-CCCC-DDDD');
   await page.getByRole('button', { name: 'Search' }).click();
   await page.locator('#search-result').filter({ hasText: 'No ballot' }).waitFor();
+  // As typed by a voter: lower case, spaces for dashes, 0 for O and 1 for I.
+  const typed = shared.cast.tracking.toLowerCase().replace(/-/g, ' ').replace(/o/g, '0').replace(/i/g, '1');
+  await page.getByRole('searchbox', { name: 'Tracking code' }).fill(typed);
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.locator('#search-result').filter({ hasText: `Found: ballot ${shared.cast.tracking}` }).waitFor();
 });
 
 test('results page says voting is in progress', async () => {
   await page.goto(`${URL_}/results`);
   await page.getByText('Voting in progress').waitFor();
+  await page.locator('#election-info').filter({ hasText: 'voting is open' }).waitFor();
   await shot('09-results-in-progress');
 });
 
 test('closing the election: a pending cast is refused and the page says it is closed', async () => {
   await openVoterPage();
   const pending = await encrypt(freshCode(), 'Neither');
-  execFileSync(BIN, ['admin', 'close', '--board', URL_, '--token', TOKEN], { stdio: 'inherit' });
+  execFileSync(BIN, ['admin', 'close', '--board', URL_, '--token', TOKEN, '--yes'], { stdio: 'inherit' });
   await page.getByRole('button', { name: 'Cast ballot' }).click();
   await page.getByRole('heading', { name: 'The election is closed' }).waitFor();
   assert.match(await page.locator('#closed-text').textContent(), /election is closed/);

@@ -97,6 +97,22 @@ async fn full_election(store: &TestStore) {
         t.await.expect("trustee task");
     }
 
+    // `admin status`: every trustee has done every step of the ceremony, nobody has voted.
+    let progress = psephos_cli::status::Progress::fetch(&public)
+        .await
+        .expect("progress");
+    assert_eq!(progress.phase, Phase::Ceremony);
+    assert!(progress.steps.values().all(|s| s.key
+        && s.commitments
+        && s.shares
+        && s.acceptance
+        && !s.decryption));
+    assert!(
+        progress.phase_words().contains("3 of 3 trustees"),
+        "{}",
+        progress.report()
+    );
+
     // A wrong token is refused.
     let intruder = public.clone().with_token("not-a-token");
     let err = intruder.admin("open").await.expect_err("bad token");
@@ -222,6 +238,40 @@ async fn full_election(store: &TestStore) {
         .expect_err("closed");
     assert!(matches!(err, VoteError::NotOpen(_)), "{err}");
 
+    // `admin status` after the close: voters, not ballots (voter 0 voted twice, a challenge
+    // is no vote), and waiting for the trustees, not "tallied".
+    let progress = psephos_cli::status::Progress::fetch(&public)
+        .await
+        .expect("progress");
+    assert_eq!(
+        (progress.voters, progress.ballots, progress.challenged),
+        (8, 9, 1)
+    );
+    assert_eq!(progress.roll, 12);
+    assert_eq!(progress.decryptions(), 0);
+    let words = progress.phase_words();
+    assert!(
+        words.contains("waiting for the trustees") && words.contains("0 of the 2"),
+        "{words}"
+    );
+    assert!(!progress.report().to_lowercase().contains("tallied"));
+    assert!(progress.report().contains("8 of 12 on the roll have voted"));
+
+    // Publishing before the result writes nothing.
+    let early = work.path().join("early-record");
+    let err = admin::publish(&public, &early)
+        .await
+        .expect_err("no result yet");
+    assert!(
+        matches!(err, admin::AdminError::NoResultYet { .. }),
+        "{err}"
+    );
+    assert!(
+        !early.exists(),
+        "an early publish created {}",
+        early.display()
+    );
+
     // A trustee recomputes the encrypted tally and refuses one that is not the sum of the
     // counted ballots.
     let mut follower = psephos_cli::client::LogFollower::new();
@@ -249,6 +299,21 @@ async fn full_election(store: &TestStore) {
         let (audit, _) = trustee::decrypt(&client, &share).await.expect("decrypt");
         assert_eq!(audit.counted, 8);
     }
+    let progress = psephos_cli::status::Progress::fetch(&public)
+        .await
+        .expect("progress");
+    let decrypted: Vec<u32> = progress
+        .steps
+        .iter()
+        .filter(|(_, s)| s.decryption)
+        .map(|(i, _)| *i)
+        .collect();
+    assert_eq!(decrypted, vec![1, 3]);
+    assert!(
+        progress.phase_words().contains("2 of the 2"),
+        "{}",
+        progress.phase_words()
+    );
     let result = admin::tally(&admin_c).await.expect("tally");
     let votes: Vec<u64> = result.questions[0]
         .options

@@ -177,16 +177,8 @@ pub struct Report {
 
 /// Normalises a tracking code as typed: upper case, groups of four separated by dashes.
 pub fn normalize_tracking_code(code: &str) -> String {
-    let clean: Vec<char> = code
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '-')
-        .map(|c| c.to_ascii_uppercase())
-        .collect();
-    clean
-        .chunks(4)
-        .map(|c| c.iter().collect::<String>())
-        .collect::<Vec<_>>()
-        .join("-")
+    // The board's look-up uses the same function.
+    psephos_record::tracking::normalize_tracking_code(code)
 }
 
 impl Report {

@@ -219,6 +219,8 @@ pub async fn init_election(
     passphrase: &str,
 ) -> Result<InitOutput, BoardError> {
     check_passphrase(passphrase)?;
+    // Not while a board serves this store (released when this function returns).
+    let _lock = crate::lock::StoreLock::acquire(location).await?;
     let store = Store::open(location).await?;
     let entries = store.len().await?;
     if entries != 0 {
@@ -309,6 +311,8 @@ struct Inner {
     http: crate::http::HttpConfig,
     /// Verifies ballots in batches across requests (and applies the per-credential limit).
     verifier: BallotVerifier,
+    /// The store's exclusive lock, held while this board exists (see [`crate::lock`]).
+    _lock: crate::lock::StoreLock,
 }
 
 /// A running board. Cheap to clone.
@@ -499,6 +503,8 @@ impl Board {
     /// phase order, Merkle tree, checkpoints) and refuses to start on a corrupted or
     /// truncated store, saying which entry is wrong and why.
     pub async fn open(config: BoardConfig) -> Result<Board, BoardError> {
+        // One board per store: a second one is refused here, before it touches the log.
+        let lock = crate::lock::StoreLock::acquire(&config.location).await?;
         let store = Store::open(&config.location).await?;
         if store.is_empty().await? {
             store.close().await;
@@ -595,6 +601,7 @@ impl Board {
                 limiter: RateLimiter::from_env(),
                 http: config.http,
                 verifier: BallotVerifier::start(CredentialLimiter::from_env()),
+                _lock: lock,
             }),
         })
     }
@@ -1080,6 +1087,7 @@ async fn get_ballot_status(
     AxState(board): AxState<Board>,
     UrlPath(code): UrlPath<String>,
 ) -> Result<Json<TrackingStatus>, ApiError> {
+    let code = psephos_record::tracking::normalize_tracking_code(&code);
     let st = board.state();
     let t = st
         .tracking_index

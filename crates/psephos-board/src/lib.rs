@@ -13,11 +13,12 @@ pub mod bench;
 mod board;
 pub mod error;
 pub mod http;
+pub mod lock;
 pub mod ratelimit;
 pub mod sealed;
 mod state;
 pub mod store;
-mod time;
+pub mod time;
 mod verify;
 pub mod writer;
 

@@ -72,6 +72,22 @@ pub enum StoreError {
         /// The underlying I/O error.
         source: std::io::Error,
     },
+    /// Another board already has the store open (see [`crate::lock`]).
+    #[error("another psephos board is already serving the {store} ({how}); stop it first, or serve another store")]
+    Locked {
+        /// Which store.
+        store: String,
+        /// Which lock is held.
+        how: String,
+    },
+    /// The SQLite store's lock file could not be opened or locked.
+    #[error("cannot lock {path}: {source}")]
+    LockFile {
+        /// The lock file.
+        path: PathBuf,
+        /// The underlying I/O error.
+        source: std::io::Error,
+    },
     /// The PostgreSQL URL could not be parsed.
     #[error("invalid PostgreSQL URL: {0}")]
     InvalidUrl(#[source] sqlx::Error),
@@ -221,6 +237,12 @@ macro_rules! insert_checkpoint {
     }};
 }
 
+/// Whether a store location is a PostgreSQL URL (`postgres://` or `postgresql://`); any
+/// other location is the directory of an SQLite store.
+pub fn is_postgres_url(location: &str) -> bool {
+    location.starts_with("postgres://") || location.starts_with("postgresql://")
+}
+
 /// The board's durable log storage: an SQLite or PostgreSQL connection pool.
 ///
 /// Cloning is cheap (pools are reference counted).
@@ -263,7 +285,7 @@ impl Store {
     /// path of a directory for the embedded SQLite store: the directory and
     /// the database file `DIR/board.sqlite3` are created on first run.
     pub async fn open(location: &str) -> Result<Store, StoreError> {
-        if location.starts_with("postgres://") || location.starts_with("postgresql://") {
+        if is_postgres_url(location) {
             let options = PgConnectOptions::from_str(location).map_err(StoreError::InvalidUrl)?;
             Self::open_postgres(options).await
         } else {

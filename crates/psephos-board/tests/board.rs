@@ -276,6 +276,18 @@ async fn full_election(place: &Place) {
         .await;
     assert_eq!(s["status"], "counted");
     assert_eq!(s["seq"], r0b.seq);
+    // As a voter types it: lower case, spaces for dashes, 0 for O and 1 for I (issue 14).
+    let typed: String = r0b
+        .tracking_code
+        .to_lowercase()
+        .replace('-', " ")
+        .replace('o', "0")
+        .replace('i', "1");
+    let s: Value = api
+        .get_json(&format!("/api/ballots/{}", typed.replace(' ', "%20")))
+        .await;
+    assert_eq!(s["tracking_code"], r0b.tracking_code.as_str(), "{typed}");
+    assert_eq!(s["seq"], r0b.seq);
     let (st, text) = api.get_text("/api/ballots/AAAA-AAAA-AAAA-AAAA").await;
     assert_eq!(st, StatusCode::NOT_FOUND);
     assert!(text.contains("unknown_tracking_code"));

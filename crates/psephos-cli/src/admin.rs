@@ -28,6 +28,89 @@ pub enum AdminError {
     /// The manifest is not acceptable.
     #[error("the manifest is not valid: {0}")]
     Manifest(String),
+    /// The manifest's closing time has passed: the election could not take a single ballot.
+    #[error(
+        "the closing time closes_at = {closes_at:?} has passed: voters would see a ballot form \
+         and every ballot would be refused. Set a closing time in the future in the manifest \
+         (or pass --force to {action} all the same)"
+    )]
+    ClosingTimePassed {
+        /// The manifest's closes_at.
+        closes_at: String,
+        /// What --force would do.
+        action: &'static str,
+    },
+    /// `publish` before the result: the record would be incomplete.
+    #[error(
+        "there is no result to publish yet (the election is {phase}); nothing was written. \
+         Publish after `psephos tally`"
+    )]
+    NoResultYet {
+        /// The phase, in words.
+        phase: String,
+    },
+    /// A step that cannot be undone was not confirmed.
+    #[error("{0}")]
+    NotConfirmed(String),
+}
+
+/// Checks the manifest's times: each must be an RFC 3339 date-time, and the closing time must
+/// not have passed (unless `force`; `action` says what --force would do, for the message).
+pub fn check_times(
+    manifest: &Manifest,
+    force: bool,
+    action: &'static str,
+) -> Result<(), AdminError> {
+    for (field, value) in [
+        ("opens_at", &manifest.opens_at),
+        ("closes_at", &manifest.closes_at),
+    ] {
+        if let Some(v) = value {
+            if psephos_board::time::parse_rfc3339(v).is_none() {
+                return Err(AdminError::Manifest(format!(
+                    "{field} {v:?} is not an RFC 3339 date-time (e.g. 2026-11-23T18:00:00Z)"
+                )));
+            }
+        }
+    }
+    if !force && psephos_board::time::has_passed(manifest.closes_at.as_deref()) {
+        return Err(AdminError::ClosingTimePassed {
+            closes_at: manifest.closes_at.clone().unwrap_or_default(),
+            action,
+        });
+    }
+    Ok(())
+}
+
+/// Asks `question` on the terminal and returns whether the answer was yes. Without a terminal
+/// it asks nothing and fails, telling the user to pass `yes_flag`.
+pub fn confirm(question: &str, yes_flag: &str) -> Result<(), AdminError> {
+    use std::io::{BufRead, IsTerminal, Write};
+    if !std::io::stdin().is_terminal() {
+        return Err(AdminError::NotConfirmed(format!(
+            "this step cannot be undone and asks for confirmation, but there is no terminal to \
+             ask on: pass {yes_flag} to go ahead"
+        )));
+    }
+    eprint!("{question} [y/N] ");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|e| AdminError::NotConfirmed(format!("cannot read the answer: {e}")))?;
+    if is_yes(&answer) {
+        Ok(())
+    } else {
+        Err(AdminError::NotConfirmed(
+            "not confirmed; nothing was done".into(),
+        ))
+    }
+}
+
+/// "y" or "yes", in any case, with spaces around.
+pub fn is_yes(answer: &str) -> bool {
+    matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes")
 }
 
 /// The manifest as the administrator writes it (election.toml).
@@ -310,17 +393,49 @@ pub async fn wait_for_final_checkpoint(client: &Client) -> Result<(), AdminError
     }
 }
 
-/// Downloads the five files of the record into `dir`.
+/// Downloads the five files of the record into `dir`: only once the result is on the board,
+/// and all or nothing (the files are downloaded into a temporary directory inside `dir`, then
+/// moved into place), so a failed or early publish leaves no partial record behind.
 pub async fn publish(client: &Client, dir: &Path) -> Result<Vec<(String, u64)>, AdminError> {
-    std::fs::create_dir_all(dir)
-        .map_err(|e| AdminError::File(format!("{}: {e}", dir.display())))?;
+    let status = client.election().await?;
+    if status.phase != psephos_record::Phase::Finished {
+        return Err(AdminError::NoResultYet {
+            phase: phase_in_words(status.phase).into(),
+        });
+    }
     wait_for_final_checkpoint(client).await?;
+    let file_error =
+        |what: &Path, e: std::io::Error| AdminError::File(format!("{}: {e}", what.display()));
+    std::fs::create_dir_all(dir).map_err(|e| file_error(dir, e))?;
+    let staging = tempfile::Builder::new()
+        .prefix(".publishing-")
+        .tempdir_in(dir)
+        .map_err(|e| file_error(dir, e))?;
     let mut out = Vec::new();
     for file in RECORD_FILES {
-        let bytes = client.download_record_file(file, &dir.join(file)).await?;
+        let bytes = client
+            .download_record_file(file, &staging.path().join(file))
+            .await?;
         out.push((file.to_string(), bytes));
     }
+    for file in RECORD_FILES {
+        std::fs::rename(staging.path().join(file), dir.join(file))
+            .map_err(|e| file_error(&dir.join(file), e))?;
+    }
     Ok(out)
+}
+
+/// A phase in a few words, for messages.
+pub fn phase_in_words(phase: psephos_record::Phase) -> &'static str {
+    use psephos_record::Phase;
+    match phase {
+        Phase::Empty => "not created",
+        Phase::Ceremony => "in its key ceremony",
+        Phase::Open => "open for voting",
+        Phase::Closed => "closed",
+        Phase::Tallied => "closed, waiting for the trustees' decryptions",
+        Phase::Finished => "finished",
+    }
 }
 
 /// Asks the board to combine the decryptions and returns the result.

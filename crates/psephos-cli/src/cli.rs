@@ -187,16 +187,20 @@ pub enum AdminCommand {
     /// Open the election for voting (step 4).
     #[command(
         long_about = "Open the election (step 4): needs every trustee's completed \
-        ceremony and the roll. The board fixes the election hash and the joint key."
+        ceremony and the roll. The board fixes the election hash and the joint key.\n\n\
+        Refused when the manifest's closing time has passed (no ballot could be cast), \
+        unless --force."
     )]
-    Open(BoardToken),
+    Open(OpenArgs),
     /// Close the election (step 6).
     #[command(
         long_about = "Close the election (step 6): no more ballots; the board adds up \
         the counted ballots into the encrypted tally. Next: the trustees run \
-        `psephos trustee decrypt`."
+        `psephos trustee decrypt`.\n\n\
+        Closing cannot be undone, so it asks for confirmation first; --yes skips the question \
+        (and is needed without a terminal)."
     )]
-    Close(BoardToken),
+    Close(CloseArgs),
     /// Download the election record (step 9).
     #[command(
         long_about = "Download the published election record (step 9): board.jsonl, \
@@ -204,6 +208,11 @@ pub enum AdminCommand {
     )]
     Publish(PublishArgs),
     /// Show where the election is.
+    #[command(
+        long_about = "Show where the election is: the phase in words, the dates, how many \
+        voters (not ballots) have voted, and which trustee has done which step of the key \
+        ceremony and of the decryption (read from the board's public log)."
+    )]
     Status(BoardArg),
 }
 
@@ -258,9 +267,14 @@ pub struct BoardToken {
 #[derive(Debug, Args)]
 pub struct InitArgs {
     /// Directory of the board's SQLite store.
-    #[arg(long, required_unless_present = "database")]
+    #[arg(
+        long,
+        required_unless_present = "database",
+        conflicts_with = "database"
+    )]
     pub data: Option<PathBuf>,
-    /// PostgreSQL URL instead of --data.
+    /// PostgreSQL URL (postgres://USER@HOST/DATABASE; create the database first) instead
+    /// of --data.
     #[arg(long)]
     pub database: Option<String>,
     /// The election manifest (TOML).
@@ -269,6 +283,29 @@ pub struct InitArgs {
     /// Also write the tokens to this file (mode 0600).
     #[arg(long)]
     pub tokens_out: Option<PathBuf>,
+    /// Create the election even though its closing time has passed (it could take no ballot).
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `admin open`.
+#[derive(Debug, Args)]
+pub struct OpenArgs {
+    #[command(flatten)]
+    board: BoardToken,
+    /// Open even though the closing time has passed (every ballot would be refused).
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `admin close`.
+#[derive(Debug, Args)]
+pub struct CloseArgs {
+    #[command(flatten)]
+    board: BoardToken,
+    /// Close without asking for confirmation (needed when there is no terminal).
+    #[arg(long)]
+    pub yes: bool,
 }
 
 /// `admin roll`.
@@ -349,9 +386,14 @@ pub struct VoteArgs {
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Directory of the board's SQLite store.
-    #[arg(long, required_unless_present = "database")]
+    #[arg(
+        long,
+        required_unless_present = "database",
+        conflicts_with = "database"
+    )]
     pub data: Option<PathBuf>,
-    /// PostgreSQL URL instead of --data.
+    /// PostgreSQL URL (postgres://USER@HOST/DATABASE; create the database first) instead
+    /// of --data.
     #[arg(long)]
     pub database: Option<String>,
     /// Address to listen on.
@@ -490,11 +532,15 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
 async fn admin_command(command: AdminCommand) -> anyhow::Result<ExitCode> {
     match command {
         AdminCommand::Init(a) => {
-            let location = server::location(a.data.as_deref(), a.database.as_deref())
-                .map_err(anyhow::Error::msg)?;
+            // Everything that can be checked is checked before the passphrase is asked.
+            let location = server::location(a.data.as_deref(), a.database.as_deref())?;
             let text = std::fs::read_to_string(&a.manifest)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", a.manifest.display()))?;
             let manifest = ManifestToml::parse(&text)?.into_manifest();
+            manifest
+                .validate()
+                .map_err(|e| admin::AdminError::Manifest(e.to_string()))?;
+            admin::check_times(&manifest, a.force, "create it")?;
             if let Some(path) = &a.tokens_out {
                 if path.exists() {
                     anyhow::bail!(
@@ -523,7 +569,10 @@ async fn admin_command(command: AdminCommand) -> anyhow::Result<ExitCode> {
                 println!("(also written to {}, mode 0600)", path.display());
             }
             println!();
-            println!("Next: `psephos serve --data DIR`, then each trustee runs `psephos trustee ceremony`.");
+            println!(
+                "Next: `{}`, then each trustee runs `psephos trustee ceremony`.",
+                server::serve_command_for(&location)
+            );
             Ok(ExitCode::SUCCESS)
         }
         AdminCommand::Roll(a) => {
@@ -542,7 +591,10 @@ async fn admin_command(command: AdminCommand) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         AdminCommand::Open(a) => {
-            let c = client(&a.board, Some(&a.token))?;
+            let c = client(&a.board.board, Some(&a.board.token))?;
+            let before = c.election().await?;
+            let manifest = c.manifest(&before.base_hash).await?;
+            admin::check_times(&manifest, a.force, "open it")?;
             c.admin("open").await?;
             let s = c.election().await?;
             println!(
@@ -559,7 +611,18 @@ async fn admin_command(command: AdminCommand) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         AdminCommand::Close(a) => {
-            let c = client(&a.board, Some(&a.token))?;
+            let c = client(&a.board.board, Some(&a.board.token))?;
+            if !a.yes {
+                let s = c.election().await?;
+                admin::confirm(
+                    &format!(
+                        "Close \"{}\" now? No ballot will be accepted afterwards, and closing \
+                         cannot be undone ({} ballots so far).",
+                        s.title, s.ballots_cast
+                    ),
+                    "--yes",
+                )?;
+            }
             c.admin("close").await?;
             let s = c.election().await?;
             println!(
@@ -586,12 +649,8 @@ async fn admin_command(command: AdminCommand) -> anyhow::Result<ExitCode> {
         }
         AdminCommand::Status(a) => {
             let c = client(&a.board, None)?;
-            let s = c.election().await?;
-            println!("{} ({})", s.title, s.election_id);
-            println!(
-                "phase: {:?}; roll: {}; ballots: {}; log: {} entries; trustees: {} (threshold {})",
-                s.phase, s.roll_size, s.ballots_cast, s.log_size, s.trustees, s.threshold
-            );
+            let progress = crate::status::Progress::fetch(&c).await?;
+            print!("{}", progress.report());
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -637,12 +696,12 @@ async fn trustee_command(command: TrusteeCommand) -> anyhow::Result<ExitCode> {
         }
         TrusteeCommand::Ceremony(a) => {
             let file = KeyFile::read(&a.key)?;
+            let c = client(&a.board.board, Some(&a.board.token))?;
             let pass = keyfile::passphrase(false)?;
             let secret = {
                 let (f, p, path) = (file.clone(), pass.clone(), a.key.clone());
                 tokio::task::spawn_blocking(move || f.transport_secret(&path, &p)).await??
             };
-            let c = client(&a.board.board, Some(&a.board.token))?;
             let options = CeremonyOptions {
                 progress: stderr_progress(),
                 ..Default::default()
@@ -744,8 +803,10 @@ fn print_fingerprint(view: &voter::VoterView) {
 }
 
 async fn serve_command(a: ServeArgs) -> anyhow::Result<ExitCode> {
-    let location =
-        server::location(a.data.as_deref(), a.database.as_deref()).map_err(anyhow::Error::msg)?;
+    let location = server::location(a.data.as_deref(), a.database.as_deref())?;
+    // A store another board serves is refused before the passphrase is asked (Board::open
+    // takes the lock again for good).
+    drop(psephos_board::lock::StoreLock::acquire(&location).await?);
     let passphrase = server::board_passphrase(false)?;
     let http = a.http.config()?;
     let mut board =
@@ -845,6 +906,9 @@ fn print_result_file(dir: &Path) {
 }
 
 async fn demo_command(a: DemoArgs) -> anyhow::Result<ExitCode> {
+    if let Some(url) = &a.database {
+        server::postgres_url(url)?;
+    }
     let options = DemoOptions {
         voters: a.voters,
         votes: a.votes,

@@ -32,13 +32,13 @@ pub enum ApiError {
         message: String,
     },
     /// The board could not be reached or the connection broke.
-    #[error("cannot reach the board at {url}: {source}")]
+    #[error("cannot reach the board at {url}: {reason}")]
     Network {
         /// The URL.
         url: String,
-        /// The transport error.
-        #[source]
-        source: reqwest::Error,
+        /// Why, in words ("connection refused"): the innermost cause, said once (the
+        /// transport error's chain repeats itself at every level).
+        reason: String,
     },
     /// The board answered something that is not what the API promises.
     #[error("the board's answer to {what} is malformed: {why}")]
@@ -60,6 +60,14 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    /// [`ApiError::Network`] for a failed request to `url`.
+    pub fn network(url: impl Into<String>, error: &reqwest::Error) -> ApiError {
+        ApiError::Network {
+            url: url.into(),
+            reason: network_reason(error),
+        }
+    }
+
     /// The board's error code, if the board answered with one.
     pub fn code(&self) -> Option<&str> {
         match self {
@@ -78,6 +86,48 @@ impl ApiError {
             _ => false,
         }
     }
+}
+
+/// What went wrong with a request, in words: the operating system's reason when there is one
+/// ("connection refused"), else the innermost error's text.
+pub fn network_reason(error: &reqwest::Error) -> String {
+    if error.is_timeout() {
+        return "no answer in time (timed out)".into();
+    }
+    let mut innermost: &(dyn std::error::Error + 'static) = error;
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = current {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            if let Some(words) = io_reason(io.kind()) {
+                return words.into();
+            }
+        }
+        innermost = e;
+        current = e.source();
+    }
+    let text = innermost.to_string();
+    if text.contains("failed to lookup address") || text.contains("dns error") {
+        return "its host name does not resolve".into();
+    }
+    // "... (os error 111)" says nothing more to a reader.
+    match text.find(" (os error") {
+        Some(i) => text[..i].to_string(),
+        None => text,
+    }
+}
+
+fn io_reason(kind: std::io::ErrorKind) -> Option<&'static str> {
+    use std::io::ErrorKind::*;
+    Some(match kind {
+        ConnectionRefused => "connection refused",
+        ConnectionReset => "the connection was reset",
+        ConnectionAborted => "the connection was aborted",
+        TimedOut => "no answer in time (timed out)",
+        AddrNotAvailable => "the address is not available",
+        NotConnected => "not connected",
+        UnexpectedEof => "the board closed the connection",
+        _ => return None,
+    })
 }
 
 /// A sentence for each error code a user can meet, with the board's own text after it.
@@ -189,10 +239,7 @@ impl Client {
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(300))
             .build()
-            .map_err(|source| ApiError::Network {
-                url: base.to_string(),
-                source,
-            })?;
+            .map_err(|e| ApiError::network(base.to_string(), &e))?;
         Ok(Client {
             base: base.trim_end_matches('/').to_string(),
             http,
@@ -224,10 +271,10 @@ impl Client {
             Some(t) => request.bearer_auth(t),
             None => request,
         };
-        let response = request.send().await.map_err(|source| ApiError::Network {
-            url: url.to_string(),
-            source,
-        })?;
+        let response = request
+            .send()
+            .await
+            .map_err(|e| ApiError::network(url.to_string(), &e))?;
         if response.status().is_success() {
             return Ok(response);
         }
@@ -250,10 +297,10 @@ impl Client {
     async fn bytes(&self, path: &str) -> Result<Vec<u8>, ApiError> {
         let url = self.url(path);
         let response = self.send(self.http.get(&url), &url).await?;
-        let bytes = response.bytes().await.map_err(|source| ApiError::Network {
-            url: url.clone(),
-            source,
-        })?;
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| ApiError::network(url.clone(), &e))?;
         Ok(bytes.to_vec())
     }
 
@@ -272,10 +319,10 @@ impl Client {
     ) -> Result<T, ApiError> {
         let url = self.url(path);
         let response = self.send(self.http.post(&url).json(body), &url).await?;
-        let bytes = response.bytes().await.map_err(|source| ApiError::Network {
-            url: url.clone(),
-            source,
-        })?;
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| ApiError::network(url.clone(), &e))?;
         serde_json::from_slice(&bytes).map_err(|e| ApiError::Malformed {
             what: format!("POST {path}"),
             why: e.to_string(),
@@ -400,10 +447,11 @@ impl Client {
         };
         let mut out = tokio::fs::File::create(path).await.map_err(io)?;
         let mut written = 0u64;
-        while let Some(chunk) = response.chunk().await.map_err(|source| ApiError::Network {
-            url: url.clone(),
-            source,
-        })? {
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| ApiError::network(url.clone(), &e))?
+        {
             out.write_all(&chunk).await.map_err(io)?;
             written += chunk.len() as u64;
         }

@@ -107,6 +107,37 @@ pub struct DemoOutcome {
     pub codes_file: Option<PathBuf>,
 }
 
+/// How long the demo's election stays open: a week.
+pub const DEMO_VOTING_SECONDS: i64 = 7 * 24 * 3600;
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// `secs` since the Unix epoch as an RFC 3339 UTC date-time, `YYYY-MM-DDTHH:MM:SSZ`
+/// (H. Hinnant's civil-from-days).
+pub fn format_rfc3339(secs: i64) -> String {
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
 /// The association's manifest.
 pub fn manifest(trustees: u32, threshold: u32) -> Manifest {
     Manifest {
@@ -220,7 +251,12 @@ pub async fn run(opts: &DemoOptions) -> anyhow::Result<DemoOutcome> {
     if total_votes as usize > opts.voters {
         anyhow::bail!("{total_votes} votes but only {} voters", opts.voters);
     }
-    let manifest = manifest(opts.trustees, opts.threshold);
+    let mut manifest = manifest(opts.trustees, opts.threshold);
+    // Voting opens now and closes in a week: the pages show real dates, and an election left
+    // open (--keep-open) keeps taking ballots for that long.
+    let now = unix_now();
+    manifest.opens_at = Some(format_rfc3339(now));
+    manifest.closes_at = Some(format_rfc3339(now + DEMO_VOTING_SECONDS));
     manifest.validate()?;
 
     // A fresh demo directory each time (only the demo's own files are removed).
@@ -468,5 +504,18 @@ mod tests {
         ids.dedup();
         assert_eq!(ids.len(), 642);
         manifest(3, 2).validate().unwrap();
+    }
+
+    #[test]
+    fn rfc3339_times_round_trip_through_the_boards_parser() {
+        for secs in [0, 951_782_400, 1_471_305_599, 1_780_000_000, 4_102_444_800] {
+            let text = format_rfc3339(secs);
+            assert_eq!(
+                psephos_board::time::parse_rfc3339(&text),
+                Some(secs),
+                "{text}"
+            );
+        }
+        assert_eq!(format_rfc3339(1_471_305_599), "2016-08-15T23:59:59Z");
     }
 }

@@ -594,15 +594,22 @@ pub fn passphrase_from(
             return from_environment(env, p);
         }
     }
+    // rpassword reads the controlling terminal; without one its error is a bare "No such
+    // device or address (os error 6)", so say what to do instead.
+    let no_terminal = |_: std::io::Error| {
+        KeyFileError::Passphrase(format!(
+            "there is no terminal to ask it on (for {what}); set the environment variable \
+             {env} instead"
+        ))
+    };
     let first = Zeroizing::new(
         rpassword::prompt_password(format!("Passphrase for {what} (or set {env}): "))
-            .map_err(|e| KeyFileError::Passphrase(e.to_string()))?,
+            .map_err(no_terminal)?,
     );
     check_length(&first, "the typed passphrase")?;
     if confirm {
         let second = Zeroizing::new(
-            rpassword::prompt_password("Repeat the passphrase: ")
-                .map_err(|e| KeyFileError::Passphrase(e.to_string()))?,
+            rpassword::prompt_password("Repeat the passphrase: ").map_err(no_terminal)?,
         );
         if *first != *second {
             return Err(KeyFileError::Passphrase(

@@ -12,6 +12,7 @@
 //! - [`admin`]: manifest, roll, open/close, result, publish.
 //! - [`voter`]: encrypting, casting and challenging a ballot.
 //! - [`server`]: the board in this process.
+//! - [`status`]: the election's progress, read from the log.
 //! - [`demo`]: the whole association poll, end to end.
 //! - [`cli`]: the command line.
 #![forbid(unsafe_code)]
@@ -28,6 +29,7 @@ pub mod demo;
 pub mod keyfile;
 pub mod serve_opts;
 pub mod server;
+pub mod status;
 pub mod trustee;
 pub mod voter;
 

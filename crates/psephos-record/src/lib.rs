@@ -25,6 +25,7 @@ pub mod record;
 pub mod roll;
 pub mod signature;
 pub mod timestamp;
+pub mod tracking;
 
 pub use ballot::{Ballot, BallotError, ChallengedBallot};
 pub use checkpoint::{Checkpoint, Receipt};

@@ -2,6 +2,7 @@
 // module (pkg/, built from crates/psephos-web); this file only moves JSON text between the
 // page, the module and the board.
 import init, { prepare, normalize_code } from './pkg/psephos_web.js';
+import { datesText } from './info.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -217,6 +218,7 @@ async function start() {
   state.manifest = JSON.parse(manifestText);
   $('title').textContent = state.manifest.title || 'Vote';
   document.title = `${state.manifest.title} — vote`;
+  showDates(state.manifest);
   $('loading').hidden = true;
   if (status.phase !== 'open') {
     showClosed(status.phase);
@@ -289,6 +291,7 @@ function encrypt(event) {
   state.ballot = { text: JSON.stringify(out.ballot), trackingCode: out.tracking_code, ballotId: out.ballot_id };
   state.selectedNames = names;
   $('tracking-code').textContent = out.tracking_code;
+  showChosen(names);
   say($('cast-message'), '');
   $('cast').disabled = false;
   $('challenge').disabled = false;
@@ -344,6 +347,7 @@ async function cast() {
   }
   const receipt = JSON.parse(receiptText);
   state.ballot = null;
+  forgetCode();
   say($('receipt-check'), `The board's signed receipt was checked on this device: your ballot is entry ${receipt.seq} of the public record.`, 'ok');
   $('cast-code').textContent = receipt.tracking_code;
   $('board-link').href = `/board?code=${encodeURIComponent(receipt.tracking_code)}`;
@@ -407,6 +411,40 @@ async function challenge() {
   }
 }
 
+// --- The dates, the choice read back before Cast, and forgetting the code (issue 14) ---
+
+function showDates(manifest) {
+  const text = datesText(manifest);
+  $('dates').textContent = text;
+  $('dates').hidden = !text;
+}
+
+// "You chose: …" above Cast, so the voter sees what will be cast and can change it first.
+function showChosen(names) {
+  const parts = names.map((list, qi) => {
+    const chosen = list.length ? list.join(', ') : 'nothing';
+    return state.manifest.questions.length > 1 ? `${state.manifest.questions[qi].title}: ${chosen}` : chosen;
+  });
+  $('chosen').textContent = `You chose: ${parts.join('; ')}. Cast it, or change your choices first.`;
+  $('change').hidden = false;
+}
+
+// Back to the form with the same code and choices; the encrypted ballot, never sent, is dropped.
+function changeChoices() {
+  state.ballot = null;
+  show('ballot-form');
+  $('encrypt').focus();
+}
+
+// After a successful cast the voting code has done its job: it leaves the page.
+function forgetCode() {
+  $('code').value = '';
+  $('chosen').textContent = '';
+}
+
+$('change').addEventListener('click', changeChoices);
+$('cast').addEventListener('click', () => { $('change').hidden = true; });
+$('challenge').addEventListener('click', () => { $('change').hidden = true; });
 $('ballot-form').addEventListener('submit', encrypt);
 $('cast').addEventListener('click', cast);
 $('retry').addEventListener('click', cast);

@@ -1,6 +1,7 @@
 // The public board page: tracking codes, the latest signed checkpoint (its signature checked
 // by the WebAssembly module), and a search by tracking code.
 import init, { verify_checkpoint } from './pkg/psephos_web.js';
+import { loadElection, renderElectionInfo } from './info.js';
 
 const $ = (id) => document.getElementById(id);
 const PAGE = 500;
@@ -38,7 +39,7 @@ async function loadCodes() {
     return;
   }
   for (const c of body.codes) {
-    $('codes').append(row([[String(c.seq), 'num'], [c.tracking_code, 'mono'], [STATUS_TEXT[c.status] || c.status]]));
+    $('codes').append(row([[String(c.seq), 'num'], [c.tracking_code, 'mono tracking'], [STATUS_TEXT[c.status] || c.status]]));
   }
   next += body.codes.length;
   $('codes-table').hidden = next === 0;
@@ -112,6 +113,17 @@ async function search(event) {
   }
 }
 
+async function showElection() {
+  const election = await loadElection();
+  if (!election) {
+    $('election-info').textContent = 'The election could not be loaded.';
+    return;
+  }
+  renderElectionInfo($('election-info'), election.manifest, election.status);
+  $('title').textContent = `Public board — ${election.manifest.title}`;
+  document.title = `Public board — ${election.manifest.title}`;
+}
+
 $('search-form').addEventListener('submit', search);
 $('more').addEventListener('click', loadCodes);
 const initial = new URLSearchParams(location.search).get('code');
@@ -119,5 +131,6 @@ if (initial) {
   $('search').value = initial;
   search();
 }
+showElection().catch(() => { $('election-info').textContent = 'The election could not be loaded.'; });
 loadCheckpoint().catch(() => { $('checkpoint').textContent = 'The checkpoint could not be loaded.'; });
 loadCodes().catch(() => { $('codes-summary').textContent = 'The tracking codes could not be loaded.'; });

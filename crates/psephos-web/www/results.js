@@ -1,9 +1,37 @@
-// The results page: "voting in progress" until the board has a result, then the counts,
-// the turnout and how to verify them independently. It also shows the election fingerprint,
-// checked against the board's signed record by the same WebAssembly code as the voter's page.
+// The results page: the election's title, phase and dates; where the election is until the
+// board has a result, then the counts, the turnout and how to verify them independently. It
+// also shows the election fingerprint, checked against the board's signed record by the same
+// WebAssembly code as the voter's page.
 import init, { check_election } from './pkg/psephos_web.js';
+import { loadElection, renderElectionInfo } from './info.js';
 
 const $ = (id) => document.getElementById(id);
+
+// What the page says while there is no result, by phase (never "in progress" before voting
+// has opened).
+function noResultText(phase) {
+  switch (phase) {
+    case 'empty':
+    case 'ceremony':
+      return 'Voting has not opened yet. The result is published here once voting has closed and the trustees have decrypted the tally.';
+    case 'open':
+      return 'Voting in progress. The result is published here once voting has closed and the trustees have decrypted the tally.';
+    case 'closed':
+    case 'tallied':
+      return 'Voting has closed. The result is published here once the trustees have decrypted the tally.';
+    default:
+      return 'There is no result yet. Reload the page later.';
+  }
+}
+
+async function showElection() {
+  const election = await loadElection();
+  if (!election) return null;
+  renderElectionInfo($('election-info'), election.manifest, election.status);
+  $('title').textContent = `Results — ${election.manifest.title}`;
+  document.title = `Results — ${election.manifest.title}`;
+  return election;
+}
 
 async function showFingerprint() {
   try {
@@ -66,12 +94,9 @@ async function load() {
     $('status').textContent = 'The board could not be reached. Reload the page to try again.';
     return false;
   }
+  const election = await showElection();
   if (res.status === 404) {
-    let phase = 'open';
-    try { phase = (await (await fetch('/api/election', { cache: 'no-store' })).json()).phase; } catch (_) { /* keep 'open' */ }
-    $('status').textContent = phase === 'closed' || phase === 'tallied'
-      ? 'Voting has closed. The result is published here once the trustees have decrypted the tally.'
-      : 'Voting in progress. The result is published here once voting has closed and the trustees have decrypted the tally.';
+    $('status').textContent = noResultText(election ? election.status.phase : null);
     return false;
   }
   if (!res.ok) {
