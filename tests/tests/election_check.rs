@@ -145,17 +145,20 @@ max_selections = 1
             .with_token(&init.trustee_tokens[i as usize - 1]);
         let path = work.path().join(format!("t{i}.key"));
         tasks.push(tokio::spawn(async move {
-            let (mut file, secret) = KeyFile::create(&path, PASS).expect("keygen");
+            let (file, secret) = KeyFile::create_for_tests(&path, PASS).expect("keygen");
             let options = CeremonyOptions {
                 poll: Duration::from_millis(50),
                 timeout: Duration::from_secs(120),
                 ..Default::default()
             };
-            let outcome = trustee::ceremony(&client, i, &secret, &options)
+            let mut store = trustee::KeyFileStore {
+                file,
+                path,
+                passphrase: PASS.to_string().into(),
+            };
+            trustee::ceremony(&client, i, &secret, &mut store, &options)
                 .await
                 .expect("ceremony");
-            file.save_share(&path, PASS, &outcome.base_hash, &outcome.key_share)
-                .expect("save share");
         }));
     }
     for t in tasks {
