@@ -6,6 +6,8 @@
 
 mod support;
 
+use std::process::Command;
+
 use psephos_record::{Credential, Entry};
 use psephos_verify::checks::DEFAULT_CHUNK;
 use psephos_verify::testkit::{self, Record, Spec};
@@ -39,30 +41,48 @@ fn with_torsion_signatures(r: &mut Record, which: &[usize]) -> usize {
     which.len()
 }
 
+/// Runs `psephos-verify --json --chunk N` with 1 and 2 rayon threads (its own process each,
+/// so the thread count is the global pool's) and in-process at every chunk size.
 fn verdicts(r: &Record, tag: &str, expect_pass: bool) {
     let dir = temp_dir(tag);
     r.write(&dir).unwrap();
-    for threads in [1, 2] {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap();
-        for chunk in [1, 2, 3, DEFAULT_CHUNK] {
-            let options = Options {
-                chunk,
-                require_complete: true,
-                ..Default::default()
-            };
-            let report = pool.install(|| verify_dir(&dir, &options)).unwrap();
+    for chunk in [1, 2, 3, DEFAULT_CHUNK] {
+        let options = Options {
+            chunk,
+            require_complete: true,
+            ..Default::default()
+        };
+        let report = verify_dir(&dir, &options).unwrap();
+        assert_eq!(
+            report.passed(),
+            expect_pass,
+            "chunk {chunk}: {:#?}",
+            report.checks
+        );
+        if !expect_pass {
+            assert_eq!(report.failed_checks(), vec![5], "chunk {chunk}");
+        }
+        for threads in ["1", "2"] {
+            let out = Command::new(env!("CARGO_BIN_EXE_psephos-verify"))
+                .arg(&dir)
+                .args(["--json", "--chunk", &chunk.to_string()])
+                .env("RAYON_NUM_THREADS", threads)
+                .output()
+                .unwrap();
+            let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
             assert_eq!(
-                report.passed(),
-                expect_pass,
-                "chunk {chunk}, {threads} threads: {:#?}",
-                report.checks
+                v["passed"], expect_pass,
+                "chunk {chunk}, {threads} threads: {v}"
             );
-            if !expect_pass {
-                assert_eq!(report.failed_checks(), vec![5], "chunk {chunk}");
-            }
+            assert_eq!(out.status.code(), Some(if expect_pass { 0 } else { 1 }));
+            let failed: Vec<u64> = v["checks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|c| c["status"] == "failed")
+                .map(|c| c["number"].as_u64().unwrap())
+                .collect();
+            assert_eq!(failed, if expect_pass { vec![] } else { vec![5] });
         }
     }
     let _ = std::fs::remove_dir_all(&dir);

@@ -1,9 +1,9 @@
 //! Issue 11 item 2 at the board: ballots signed with R' = r·B + T (T of small order) are
 //! accepted, alone and in concurrent batches, by the one rule of spec §7.4 (before, the
 //! board's cofactorless batch accepted such a ballot only when its random weight was even);
-//! they are counted and the published record verifies. A third party can turn a recorded
-//! ballot's signature into another valid one (R + T): the board refuses it as a duplicate of
-//! the recorded ballot id, and nothing changes in the count.
+//! they are counted and the published record verifies. Nobody else can vary a recorded
+//! ballot's signature; its holder can sign it again, and the board refuses that as a duplicate
+//! of the logged ballot id, so nothing changes in the count.
 
 mod common;
 
@@ -65,21 +65,30 @@ async fn torsion_signatures_accepted_counted_and_not_duplicable() {
     let counted = ballots_in(&read_log(&api).await);
     assert_eq!(counted, 9);
 
-    // Anyone can add a small-order point to a recorded signature's R: still valid, same
-    // ballot (hash, tracking code, id), refused as a duplicate of the recorded id.
-    let mut variant = first.expect("a ballot");
+    // Nobody but the key's holder can vary a signature: adding a small-order point to R
+    // changes k, so the old S no longer fits.
+    let recorded = first.expect("a ballot");
+    let hash = recorded.hash(&el.election_hash);
+    let mut variant = recorded.clone();
     let mut r = [0u8; 32];
     r.copy_from_slice(&variant.signature[..32]);
     let r = CompressedEdwardsY(r).decompress().expect("R decodes") + EIGHT_TORSION[4];
     variant.signature[..32].copy_from_slice(r.compress().as_bytes());
-    let hash = variant.hash(&el.election_hash);
-    signature::verify(&variant.credential, &hash, &variant.signature)
-        .expect("the variant is a valid signature");
+    assert_eq!(
+        signature::verify(&variant.credential, &hash, &variant.signature),
+        Err(signature::SignatureError::Equation)
+    );
+    // The holder can sign the same ballot again (another nonce, another torsion point): a
+    // valid signature, same ballot hash and id, refused as a duplicate of the logged id.
+    let mut again = recorded.clone();
+    again.signature = creds[0].sign_with_torsion(&hash, 6);
+    assert_ne!(again.signature, recorded.signature);
+    signature::verify(&again.credential, &hash, &again.signature).expect("valid");
     expect_error(
         &api,
         "/api/ballots",
         None,
-        &to_json(&variant),
+        &to_json(&again),
         "duplicate_ballot",
         StatusCode::CONFLICT,
     )

@@ -13,14 +13,15 @@
 //! "Canonical" means the bytes equal the compression of the point they decode to: `y` (the low
 //! 255 bits) is below p = 2²⁵⁵ − 19, and the sign bit is 0 when `x` = 0.
 //!
-//! Why cofactored and not the strict rule (`R·s` equation without the factor 8, refusing a
+//! Why cofactored and not the strict rule (the cofactorless `s·B = R + k·A`, refusing a
 //! small-order component in `R`): the strict rule cannot be batched without checking each `R`
 //! for torsion first, a variable-base scalar multiplication per signature; the cofactored
 //! equation is implied by, and implies with overwhelming probability, its random linear
 //! combination, so [`verify`] and [`verify_batch`] accept exactly the same signatures at the
-//! cost of three doublings. What the factor 8 gives up is strong unforgeability: from a valid
-//! signature `(R, s)` anyone can make `(R + T, s)` for `T` of small order. The spec lists why no
-//! identity in psephos depends on the signature bytes (§7.4).
+//! cost of three doublings. With `s` < ℓ and canonical `R` required, nobody but the key's
+//! holder can vary a signature (a new `R` changes `k`; for the same `R` the equation fixes `s`);
+//! what differs from the strict rule is only that the holder may put a small-order component in
+//! `R`, which every party now accepts alike (spec §7.4.1).
 //!
 //! Signing stays with `ed25519-dalek` (RFC 8032); its signatures pass this rule.
 

@@ -140,6 +140,29 @@ fn torsion_signatures_get_one_verdict() {
     assert!(old_batch_accepted > 0 && old_batch_refused > 0);
 }
 
+/// Nobody but the key's holder can vary a valid signature: adding a small-order point to R
+/// changes k, so the old s no longer fits (strong unforgeability; spec §7.4.1).
+#[test]
+fn adding_torsion_to_a_valid_signature_breaks_it() {
+    let key = SigningKey::from_bytes(&SEED);
+    let public = key.verifying_key().to_bytes();
+    for t in [0, 3] {
+        let sig = sign_with_torsion(&SEED, MESSAGE, t);
+        for (i, torsion) in EIGHT_TORSION.iter().enumerate().skip(1) {
+            let mut r = [0u8; 32];
+            r.copy_from_slice(&sig[..32]);
+            let r = CompressedEdwardsY(r).decompress().unwrap() + torsion;
+            let mut variant = sig;
+            variant[..32].copy_from_slice(r.compress().as_bytes());
+            assert_eq!(
+                verify(&public, MESSAGE, &variant),
+                Err(SignatureError::Equation),
+                "torsion {i}"
+            );
+        }
+    }
+}
+
 #[test]
 fn non_canonical_s_refused() {
     let key = SigningKey::from_bytes(&SEED);
@@ -384,6 +407,18 @@ fn generate_vectors() -> Value {
             &format!("R = r*B + T, T of {name}: the factor 8 removes T"),
         ));
     }
+    let mut r_plus_t = [0u8; 32];
+    r_plus_t.copy_from_slice(&sig[..32]);
+    let r_plus_t = CompressedEdwardsY(r_plus_t).decompress().unwrap() + EIGHT_TORSION[4];
+    let mut moved = sig;
+    moved[..32].copy_from_slice(r_plus_t.compress().as_bytes());
+    cases.push(case(
+        "honest_r_plus_torsion_same_s",
+        &public,
+        MESSAGE,
+        &moved,
+        "the honest signature with a point of order 2 added to R and S unchanged: k changes",
+    ));
     cases.push(case(
         "small_order_r_identity",
         &public,
