@@ -21,14 +21,45 @@ use psephos_cli::voter::{self, VoteError, VoteOutcome};
 use psephos_crypto::group::{mul_g, Element};
 use psephos_crypto::Scalar;
 use psephos_e2e::TestStore;
-use psephos_record::evidence::EvidenceError;
+use psephos_record::entry::{entry_bytes, Entry};
+use psephos_record::evidence::{ElectionEvidence, EvidenceError, EvidenceLine};
 use psephos_record::hash;
 use serde_json::{json, Value};
 
 const BOARD_PASSPHRASE: &str = "e2e board passphrase";
 const PASS: &str = "e2e passphrase";
 
-type Tamper = Arc<dyn Fn(&str, &mut Value) + Send + Sync>;
+/// Rewrites the body of a successful GET answer, given its path.
+type Tamper = Arc<dyn Fn(&str, Vec<u8>) -> Vec<u8> + Send + Sync>;
+
+/// A tamper that edits `/api/election` as JSON (its field order does not matter).
+fn on_status(edit: impl Fn(&mut Value) + Send + Sync + 'static) -> Tamper {
+    Arc::new(move |path, bytes| {
+        if path != "/api/election" {
+            return bytes;
+        }
+        let mut v: Value = serde_json::from_slice(&bytes).expect("status");
+        edit(&mut v);
+        serde_json::to_vec(&v).expect("json")
+    })
+}
+
+/// A tamper that edits `/api/election/evidence` typed, so the entries' exact text is kept.
+fn on_evidence(edit: impl Fn(&mut ElectionEvidence) + Send + Sync + 'static) -> Tamper {
+    Arc::new(move |path, bytes| {
+        if path != "/api/election/evidence" {
+            return bytes;
+        }
+        let mut e: ElectionEvidence = serde_json::from_slice(&bytes).expect("evidence");
+        edit(&mut e);
+        serde_json::to_vec(&e).expect("json")
+    })
+}
+
+/// Both.
+fn both(a: Tamper, b: Tamper) -> Tamper {
+    Arc::new(move |path, bytes| b(path, a(path, bytes)))
+}
 
 /// A man in the middle: forwards every request to the board, rewrites the JSON answers of
 /// GET requests with `tamper`, and counts the ballots and challenges that pass through it.
@@ -68,10 +99,7 @@ async fn forward(State(p): State<Proxy>, req: Request) -> Response {
     let status = answer.status();
     let mut bytes = answer.bytes().await.expect("upstream body").to_vec();
     if method == Method::GET && status.is_success() {
-        if let Ok(mut v) = serde_json::from_slice::<Value>(&bytes) {
-            (p.tamper)(&path, &mut v);
-            bytes = serde_json::to_vec(&v).expect("json");
-        }
+        bytes = (p.tamper)(&path, bytes);
     }
     Response::builder()
         .status(StatusCode::from_u16(status.as_u16()).expect("status"))
@@ -187,11 +215,7 @@ max_selections = 1
     let known = attacker_key();
     let (url, seen) = proxy(
         &board.url,
-        Arc::new(move |path, v| {
-            if path == "/api/election" {
-                v["joint_key"] = json!(known.to_hex());
-            }
-        }),
+        on_status(move |v| v["joint_key"] = json!(known.to_hex())),
     )
     .await;
     let err = vote_via(&url, &codes[0].voting_code)
@@ -210,11 +234,7 @@ max_selections = 1
     // 2. The status serves another H_E.
     let (url, seen) = proxy(
         &board.url,
-        Arc::new(|path, v| {
-            if path == "/api/election" {
-                v["election_hash"] = json!("11".repeat(32));
-            }
-        }),
+        on_status(|v| v["election_hash"] = json!("11".repeat(32))),
     )
     .await;
     let err = vote_via(&url, &codes[0].voting_code)
@@ -239,22 +259,24 @@ max_selections = 1
     let forged_h_e = hash::election_hash(&base, &prev, known.as_bytes(), bundle.as_ref());
     let (url, seen) = proxy(
         &board.url,
-        Arc::new(move |path, v| match path {
-            "/api/election" => {
+        both(
+            on_status(move |v| {
                 v["joint_key"] = json!(known.to_hex());
                 v["election_hash"] = json!(hex::encode(forged_h_e));
-            }
-            "/api/election/evidence" => {
-                let seq = v["open_entry"]["seq"].as_u64().expect("seq");
-                let open = &mut v["open_entry"]["entry"]["open"];
-                open["joint_key"] = json!(known.to_hex());
-                open["election_hash"] = json!(hex::encode(forged_h_e));
-                let text = serde_json::to_string(&v["open_entry"]["entry"]).expect("json");
-                v["open_entry"]["hash"] =
-                    json!(hex::encode(hash::entry_hash(seq, &prev, text.as_bytes())));
-            }
-            _ => {}
-        }),
+            }),
+            on_evidence(move |e| {
+                let Ok(Entry::Open(mut open)) = serde_json::from_str(e.open_entry.entry.get())
+                else {
+                    panic!("not an open entry")
+                };
+                open.joint_key = known;
+                open.election_hash = forged_h_e;
+                let body = entry_bytes(&Entry::Open(open));
+                let seq = e.open_entry.seq;
+                let h = hash::entry_hash(seq, &prev, &body);
+                e.open_entry = EvidenceLine::new(seq, prev, h, &body).expect("line");
+            }),
+        ),
     )
     .await;
     let err = vote_via(&url, &codes[0].voting_code)
@@ -272,28 +294,10 @@ max_selections = 1
 
     // 4. A forged inclusion proof, and a checkpoint whose signature is not the board key's.
     for (what, edit) in [
-        (
-            "proof",
-            Arc::new(|path: &str, v: &mut Value| {
-                if path == "/api/election/evidence" {
-                    let p = v["open_proof"][0].as_str().expect("proof").to_string();
-                    let flipped = format!("{}{}", if &p[..1] == "0" { "1" } else { "0" }, &p[1..]);
-                    v["open_proof"][0] = json!(flipped);
-                }
-            }) as Tamper,
-        ),
+        ("proof", on_evidence(|e| e.open_proof[0].0[0] ^= 1)),
         (
             "checkpoint",
-            Arc::new(|path: &str, v: &mut Value| {
-                if path == "/api/election/evidence" {
-                    let s = v["checkpoint"]["signature"]
-                        .as_str()
-                        .expect("sig")
-                        .to_string();
-                    let flipped = format!("{}{}", if &s[..1] == "0" { "1" } else { "0" }, &s[1..]);
-                    v["checkpoint"]["signature"] = json!(flipped);
-                }
-            }) as Tamper,
+            on_evidence(|e| e.checkpoint.signature[0] ^= 1),
         ),
     ] {
         let (url, seen) = proxy(&board.url, edit).await;
@@ -317,7 +321,7 @@ max_selections = 1
     }
 
     // An honest path (through a proxy that changes nothing) votes.
-    let (url, seen) = proxy(&board.url, Arc::new(|_, _| {})).await;
+    let (url, seen) = proxy(&board.url, Arc::new(|_, bytes| bytes)).await;
     let (view, outcome) = vote_via(&url, &codes[0].voting_code)
         .await
         .expect("honest vote");

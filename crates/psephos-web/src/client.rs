@@ -445,7 +445,8 @@ mod tests {
     struct Served {
         manifest: String,
         status: Value,
-        evidence: Value,
+        /// Typed, so the entries' exact text survives (a `Value` would reorder its keys).
+        evidence: ElectionEvidence,
         /// The logged K.
         key: Element,
         /// The logged H_E.
@@ -466,13 +467,14 @@ mod tests {
             "trustees": 1, "threshold": 1,
             "board_key": hash::to_hex(&board.verifying_key().to_bytes()),
             "max_tally": 1000
-        })
-        .to_string();
+        });
+        // The canonical text (declaration order), as logged in entry 0.
+        let parsed: Manifest = serde_json::from_value(manifest).unwrap();
+        let manifest = serde_json::to_string(&parsed).unwrap();
         let base = base_hash(manifest.as_bytes());
         let secret = BallotSeed::from_bytes([7u8; 32]).derive(b"test key", &[]);
         let key = Element::from_point(mul_g(&secret));
         let bundle = [0x42u8; 32];
-        let parsed: Manifest = serde_json::from_str(&manifest).unwrap();
         let mut bodies = vec![
             entry_bytes(&Entry::Manifest(parsed)),
             entry_bytes(&Entry::Roll(RollEntry {
@@ -516,7 +518,7 @@ mod tests {
         Served {
             manifest,
             status,
-            evidence: serde_json::to_value(&evidence).unwrap(),
+            evidence,
             key,
             election_hash,
         }
@@ -527,7 +529,11 @@ mod tests {
     }
 
     fn prepare(s: &Served) -> Result<Client, ClientError> {
-        Client::prepare(&s.manifest, &s.status.to_string(), &s.evidence.to_string())
+        Client::prepare(
+            &s.manifest,
+            &s.status.to_string(),
+            &serde_json::to_string(&s.evidence).unwrap(),
+        )
     }
 
     #[test]
@@ -596,9 +602,7 @@ mod tests {
     #[test]
     fn a_forged_proof_or_a_checkpoint_of_another_key_is_refused() {
         let mut s = served();
-        let p = s.evidence["open_proof"][0].as_str().unwrap().to_string();
-        let flipped = format!("{}{}", if &p[..1] == "0" { "1" } else { "0" }, &p[1..]);
-        s.evidence["open_proof"][0] = json!(flipped);
+        s.evidence.open_proof[0].0[0] ^= 1;
         assert_eq!(prepare(&s).err().unwrap().code(), "election_not_included");
 
         let other = SigningKey::from_bytes(&[4u8; 32]);
@@ -624,10 +628,14 @@ mod tests {
         );
         let other = s.manifest.replace("\"Test\"", "\"Other\"");
         assert_eq!(
-            Client::prepare(&other, &s.status.to_string(), &s.evidence.to_string())
-                .err()
-                .unwrap()
-                .code(),
+            Client::prepare(
+                &other,
+                &s.status.to_string(),
+                &serde_json::to_string(&s.evidence).unwrap()
+            )
+            .err()
+            .unwrap()
+            .code(),
             "election_served_mismatch"
         );
         let mut closed = served();
