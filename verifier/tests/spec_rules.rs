@@ -494,3 +494,65 @@ fn a_result_json_without_a_result_entry_fails_check_10() {
     let _ = std::fs::remove_dir_all(&dir);
     fails_only(&report, 10, "result.json is missing");
 }
+
+// ------------------------------ §7.2.1: entry texts other than the manifest are decoded only
+
+#[test]
+fn entry_texts_are_decoded_strictly_but_not_re_encoded() {
+    let honest = small();
+    let close = honest.find("close").unwrap();
+    let tally = honest.find("tally").unwrap();
+    let Entry::Close(c) = honest.entry(close) else {
+        panic!()
+    };
+    let n = c.ballots_received;
+    let Entry::Tally(t) = honest.entry(tally) else {
+        panic!()
+    };
+    let questions = serde_json::to_string(&t.questions).unwrap();
+
+    // Accepted: whitespace between tokens, another key order (the entry hash binds the text).
+    let mut r = small();
+    r.bodies[close] = format!("{{ \"close\" : {{ \"ballots_received\" : {n} }} }}");
+    r.bodies[tally] = format!(
+        "{{\"tally\":{{\"questions\":{questions},\"counted\":{}}}}}",
+        t.counted
+    );
+    let report = verify_record(&r, "entry-text-lenient").unwrap();
+    assert!(report.passed(), "{:#?}", report.checks);
+
+    // Refused: a repeated key, a number with a fraction, exponent or sign, an unknown key.
+    for (k, text) in [
+        format!("{{\"close\":{{\"ballots_received\":{n},\"ballots_received\":{n}}}}}"),
+        format!("{{\"close\":{{\"ballots_received\":{n}.0}}}}"),
+        format!("{{\"close\":{{\"ballots_received\":{n}e0}}}}"),
+        format!("{{\"close\":{{\"ballots_received\":+{n}}}}}"),
+        format!("{{\"close\":{{\"ballots_received\":{n},\"x\":0}}}}"),
+        format!(
+            "{{\"close\":{{\"ballots_received\":{n}}},\"close\":{{\"ballots_received\":{n}}}}}"
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut r = small();
+        r.bodies[close] = text.clone();
+        let e = verify_record(&r, &format!("entry-text-{k}")).unwrap_err();
+        assert_eq!(
+            (e.file.as_str(), e.line),
+            ("board.jsonl", Some(close as u64 + 1)),
+            "{text}: {e}"
+        );
+    }
+    // `-0` is refused too (a record without ballots, where the close says 0).
+    let mut r = testkit::generate(&Spec {
+        ballots: 0,
+        revotes: 0,
+        challenged: 0,
+        ..Spec::small()
+    });
+    let close = r.find("close").unwrap();
+    assert_eq!(r.bodies[close], "{\"close\":{\"ballots_received\":0}}");
+    r.bodies[close] = "{\"close\":{\"ballots_received\":-0}}".into();
+    assert!(verify_record(&r, "entry-text-minus-zero").is_err());
+}
