@@ -23,14 +23,18 @@ pub async fn log_requests(req: Request, next: Next) -> Response {
         path.truncate(MAX_LOGGED_PATH);
         path.push('…');
     }
-    let client = req.extensions().get::<ClientAddr>().map(|c| c.ip);
+    let client = req
+        .extensions()
+        .get::<ClientAddr>()
+        .map(|c| c.ip.to_string())
+        .unwrap_or_else(|| "-".into());
     let resp = next.run(req).await;
     let status = resp.status().as_u16();
     let ms = started.elapsed().as_secs_f64() * 1000.0;
     if resp.status().is_server_error() {
-        tracing::error!(%method, %path, status, ms, client = ?client, "request");
+        tracing::error!(%method, %path, status, ms, client = %client, "request");
     } else {
-        tracing::info!(%method, %path, status, ms, client = ?client, "request");
+        tracing::info!(%method, %path, status, ms, client = %client, "request");
     }
     resp
 }
