@@ -39,7 +39,9 @@ use psephos_record::merkle::{leaf_hash, RootAccumulator};
 use psephos_record::record::{
     RollLine, BOARD_FILE, CHECKPOINTS_FILE, MANIFEST_FILE, RESULT_FILE, ROLL_FILE,
 };
-use psephos_record::{ChallengedBallot, Entry, Manifest, Phase, RevotePolicy};
+use psephos_record::{
+    Ballot, ChallengedBallot, Entry, Manifest, Phase, ReceiptKind, RevotePolicy, SpoiledCiphertexts,
+};
 
 use crate::input::{self, InputError, Parsed};
 use crate::report::{BallotIndex, CheckResult, Failure, ReceiptReport, Report, Status};
@@ -189,8 +191,8 @@ struct Ceremony {
     acceptances: BTreeMap<u32, (u64, AcceptanceEntry)>,
 }
 
-/// A ballot entry's id and tracking code.
-type BallotRef = ([u8; 16], String);
+/// A ballot or challenged entry's kind, id and tracking code.
+type BallotRef = (ReceiptKind, [u8; 16], String);
 
 /// What the receipt check needs from the stream.
 #[derive(Default)]
@@ -224,6 +226,8 @@ struct Verifier<'o> {
     pending: Vec<Pending>,
     ballot_ids: HashSet<[u8; 16]>,
     challenged_ids: Vec<(u64, [u8; 16])>,
+    /// Randomness commitments revealed by the challenged entries so far (check 7).
+    spoiled: SpoiledCiphertexts,
     counted: HashMap<[u8; 32], Counted>,
     sums: Vec<Vec<CiphertextSum>>,
     ballots_cast: u64,
@@ -368,6 +372,7 @@ impl<'o> Verifier<'o> {
             pending: Vec::new(),
             ballot_ids: HashSet::new(),
             challenged_ids: Vec::new(),
+            spoiled: SpoiledCiphertexts::new(),
             counted: HashMap::new(),
             sums: Vec::new(),
             ballots_cast: 0,
@@ -496,7 +501,18 @@ impl<'o> Verifier<'o> {
         if let Some(receipt) = &self.options.receipt {
             if receipt.seq == seq {
                 let ballot = match &entry {
-                    Entry::Ballot(b) => Some((b.ballot.ballot_id, b.tracking_code.clone())),
+                    Entry::Ballot(b) => Some((
+                        ReceiptKind::Ballot,
+                        b.ballot.ballot_id,
+                        b.tracking_code.clone(),
+                    )),
+                    Entry::Challenged(c) => self.opened.as_ref().map(|o| {
+                        (
+                            ReceiptKind::Challenged,
+                            c.ballot_id,
+                            c.tracking_code(&o.election_hash),
+                        )
+                    }),
                     _ => None,
                 };
                 self.receipt.entry = Some((this_hash, ballot));
@@ -1071,6 +1087,7 @@ impl Verifier<'_> {
         if !self.ballot_ids.insert(b.ballot_id) {
             self.fail(5, on_ballot(p.line, &b.ballot_id, "ballot id used twice"));
         }
+        self.check_7_not_spoiled(p.line, b);
         self.ballots_cast += 1;
         if self.wants_code(&p.entry.tracking_code) {
             self.index.by_code.insert(
@@ -1167,36 +1184,42 @@ impl Verifier<'_> {
 
     // ---------------------------------------------------------------- check 7: challenges
 
-    /// Check 7: a challenged ballot re-creates from its revealed seed and choices, its
-    /// signature verifies; (at the end) its id is never a cast ballot's.
+    /// Check 7: a challenged ballot's spoil signature verifies under its ballot key, and it
+    /// re-creates (ballot key and contests) from its revealed seed and choices; (at the end)
+    /// its id is never a cast ballot's. Its ballot key is not a roll key and is not looked up:
+    /// a challenge carries no credential.
     fn check_7_challenged(&mut self, line: u64, seq: u64, c: ChallengedBallot) {
         let (Some(manifest), Some(opened)) = (&self.manifest, &self.opened) else {
             return;
         };
-        let id = c.ballot.ballot_id;
-        let hash = c.ballot.hash(&opened.election_hash);
-        let mut failures = Vec::new();
-        if let Err(e) = c.check_opening(manifest, &opened.election_hash, &opened.fixed) {
-            failures.push(on_ballot(line, &id, format!("challenged ballot: {e}")));
-        }
-        if c.ballot.verify_signature(&hash).is_err() {
-            failures.push(on_ballot(
-                line,
-                &id,
-                "challenged ballot: the credential's signature does not verify",
-            ));
-        }
+        let id = c.ballot_id;
+        let hash = c.hash(&opened.election_hash);
+        let verdict = c.verify(manifest, &opened.election_hash, &opened.fixed);
         self.count(7, 1);
-        for f in failures {
-            self.fail(7, f);
+        if let Err(e) = verdict {
+            self.fail(7, on_ballot(line, &id, format!("challenged ballot: {e}")));
         }
+        self.spoiled.insert(&c);
         let code = tracking_code_of(&hash);
         if self.wants_code(&code) {
-            self.index
-                .by_code
-                .insert(code, (seq, id, c.ballot.credential, true));
+            // A challenge has no credential; the index marks it challenged.
+            self.index.by_code.insert(code, (seq, id, [0u8; 32], true));
         }
         self.challenged_ids.push((line, id));
+    }
+
+    /// Check 7 for a cast ballot: it must not repeat the randomness of an earlier challenged
+    /// ballot (`SpoiledCiphertexts`, the board's rule too), whose plaintext is public.
+    fn check_7_not_spoiled(&mut self, line: u64, ballot: &Ballot) {
+        if self.spoiled.is_empty() {
+            return;
+        }
+        if let Err(e) = self.spoiled.check(ballot) {
+            self.fail(
+                7,
+                on_ballot(line, &ballot.ballot_id, format!("spoiled ballot cast: {e}")),
+            );
+        }
     }
 
     fn check_7_end(&mut self) {
@@ -1495,11 +1518,15 @@ impl Verifier<'_> {
             )),
         }
         match &self.receipt.entry {
-            Some((h, Some((id, code))))
-                if *h == r.entry_hash && *id == r.ballot_id && *code == r.tracking_code => {}
+            Some((h, Some((kind, id, code))))
+                if *h == r.entry_hash
+                    && *kind == r.kind
+                    && *id == r.ballot_id
+                    && *code == r.tracking_code => {}
             Some(_) => problems.push(format!(
-                "entry {} of the final log is not the receipt's ballot",
-                r.seq
+                "entry {} of the final log is not the receipt's {} entry",
+                r.seq,
+                r.kind.as_str()
             )),
             None => problems.push(format!("the final log has no entry {}", r.seq)),
         }
@@ -1615,7 +1642,9 @@ fn verify_ballot_chunk(context: &BallotContext, part: &[Pending]) -> Vec<(usize,
     let mut sig_items: Vec<(usize, VerifyingKey)> = Vec::with_capacity(part.len());
     for (i, p) in part.iter().enumerate() {
         let b = &p.entry.ballot;
-        let h = b.hash(he);
+        // The content recomputes the credential commitment once, for the hash and the proofs.
+        let content = b.content();
+        let h = content.hash(he);
         if tracking_code_of(&h) != p.entry.tracking_code {
             failures.push((
                 i,
@@ -1626,7 +1655,7 @@ fn verify_ballot_chunk(context: &BallotContext, part: &[Pending]) -> Vec<(usize,
                 ),
             ));
         }
-        if let Err(e) = b.queue_proofs(manifest, he, joint_key, key_base, &mut batch) {
+        if let Err(e) = content.queue_proofs(manifest, he, joint_key, key_base, &mut batch) {
             queued_bad[i] = true;
             failures.push((i, on_ballot(p.line, &b.ballot_id, format!("proofs: {e}"))));
         }
@@ -1668,7 +1697,12 @@ fn verify_ballot_chunk(context: &BallotContext, part: &[Pending]) -> Vec<(usize,
             }
         }
     }
-    let messages: Vec<&[u8]> = sig_items.iter().map(|(i, _)| &hashes[*i][..]).collect();
+    // What each credential signed: the cast message of its ballot hash (docs/spec.md §7.4).
+    let cast_messages: Vec<[u8; 47]> = sig_items
+        .iter()
+        .map(|(i, _)| Ballot::signed_message(&hashes[*i]))
+        .collect();
+    let messages: Vec<&[u8]> = cast_messages.iter().map(|m| &m[..]).collect();
     let signatures: Vec<Signature> = sig_items
         .iter()
         .map(|(i, _)| Signature::from_bytes(&part[*i].entry.ballot.signature))

@@ -20,8 +20,10 @@ pub mod manifest;
 pub mod merkle;
 pub mod record;
 
-pub use ballot::{Ballot, BallotError, ChallengedBallot};
-pub use checkpoint::{Checkpoint, Receipt};
+pub use ballot::{
+    Ballot, BallotError, ChallengedBallot, EncryptedBallot, PendingBallot, SpoiledCiphertexts,
+};
+pub use checkpoint::{Checkpoint, Receipt, ReceiptKind};
 pub use credential::Credential;
 pub use entry::Entry;
 pub use lifecycle::Phase;
