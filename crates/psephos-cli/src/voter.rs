@@ -295,7 +295,7 @@ pub enum VoteOutcome {
     /// The ballot was challenged (nothing cast).
     Challenged {
         /// The board's answer.
-        answer: ChallengeAnswer,
+        answer: Box<ChallengeAnswer>,
     },
 }
 
@@ -315,7 +315,12 @@ pub async fn vote(
         // The credential signs nothing: the spoiled ballot is not linked to the member.
         drop(credential);
         let answer = challenge(client, &view, pending).await?;
-        return Ok((view, VoteOutcome::Challenged { answer }));
+        return Ok((
+            view,
+            VoteOutcome::Challenged {
+                answer: Box::new(answer),
+            },
+        ));
     }
     // Cast: the seed (and with it the ballot key) is erased as the credential signs.
     let ballot = pending
