@@ -1,11 +1,11 @@
-//! The board's ballot decoder and checks must reject, never panic, on any input.
+//! The board's ballot and challenge decoders and checks must reject, never panic, on any input.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use psephos_crypto::group::{mul_g, Element};
+use psephos_crypto::group::{mul_g, Element, FixedBase};
 use psephos_crypto::Scalar;
 use psephos_record::manifest::{Manifest, Question, RevotePolicy};
-use psephos_record::Ballot;
+use psephos_record::{Ballot, ChallengedBallot};
 
 fn manifest() -> Manifest {
     Manifest {
@@ -33,5 +33,10 @@ fuzz_target!(|data: &[u8]| {
         let key = Element::from_point(mul_g(&Scalar::from(7u64)));
         let _ = ballot.tracking_code(&[1u8; 32]);
         let _ = ballot.verify(&manifest(), &[1u8; 32], &key);
+    }
+    if let Ok(challenged) = serde_json::from_slice::<ChallengedBallot>(data) {
+        let key = FixedBase::new(Element::from_point(mul_g(&Scalar::from(7u64))));
+        let _ = challenged.tracking_code(&[1u8; 32]);
+        let _ = challenged.verify(&manifest(), &[1u8; 32], &key);
     }
 });

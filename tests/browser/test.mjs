@@ -177,6 +177,7 @@ test('challenge a ballot: the revealed choice is the selected one, then cast aft
   assert.equal((await page.locator('#challenged-choices').textContent()).trim(), pick);
   await page.locator('#challenged-check').filter({ hasText: 'entry' }).waitFor({ timeout: 10000 });
   assert.match(await page.locator('#challenged-check').textContent(), /matches what you selected/);
+  assert.match(await page.locator('#challenged-check').textContent(), /receipt \(checked on this device\).*look up the spoiled tracking code/);
   await page.locator('details summary').click();
   assert.match(await page.locator('#challenged-seed').textContent(), /^[0-9a-f]{64}$/);
   await shot('04-challenged');
@@ -243,7 +244,7 @@ test('in-browser encryption time (3-option ballot, with proofs)', async () => {
       election.encrypt_ballot(code, choices);
       runs.push(performance.now() - s);
     }
-    election.forget_seed();
+    election.cast_body(); // spends the pending ballot (nothing is posted)
     return { prepareMs, runs, options: q.map((qq) => qq.options.length) };
   }, code);
   timings.benchMs = result.runs;

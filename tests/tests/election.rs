@@ -191,7 +191,9 @@ async fn full_election(store: &TestStore) {
         .expect("challenge");
     match outcome {
         VoteOutcome::Challenged { answer } => {
-            assert_eq!(answer.choices, vec![vec!["Neither".to_string()]])
+            assert_eq!(answer.choices, vec![vec!["Neither".to_string()]]);
+            // The board's signed receipt says it was a challenge (checked by `vote`).
+            assert_eq!(answer.receipt.kind, psephos_record::ReceiptKind::Challenged);
         }
         _ => panic!("expected a challenge"),
     }
@@ -199,7 +201,7 @@ async fn full_election(store: &TestStore) {
     // Re-posting the same ballot (a retry) gets the same receipt.
     let view = VoterView::fetch(&public).await.expect("view");
     let cred = view.credential(&codes[5].voting_code).expect("credential");
-    let (ballot, _) = view.make_ballot(&cred, &[vec![0, 1, 0]]).expect("ballot");
+    let ballot = view.make_ballot(&cred, &[vec![0, 1, 0]]).expect("ballot");
     let r1 = voter::cast(&public, &view, &ballot).await.expect("cast");
     let r2 = voter::cast(&public, &view, &ballot).await.expect("retry");
     assert_eq!(r1, r2);

@@ -40,7 +40,9 @@ use psephos_record::record::{
     RollLine, BOARD_FILE, CHECKPOINTS_FILE, MANIFEST_FILE, RESULT_FILE, ROLL_FILE,
 };
 use psephos_record::signature::{self, BatchItem, PublicKey};
-use psephos_record::{ChallengedBallot, Entry, Manifest, Phase, RevotePolicy};
+use psephos_record::{
+    Ballot, ChallengedBallot, Entry, Manifest, Phase, ReceiptKind, RevotePolicy, SpoiledCiphertexts,
+};
 
 use crate::input::{self, InputError, Parsed};
 use crate::report::{BallotIndex, CheckResult, Failure, ReceiptReport, Report, Status};
@@ -191,8 +193,8 @@ struct Ceremony {
     acceptances: BTreeMap<u32, (u64, AcceptanceEntry)>,
 }
 
-/// A ballot entry's id and tracking code.
-type BallotRef = ([u8; 16], String);
+/// A ballot or challenged entry's kind, id and tracking code.
+type BallotRef = (ReceiptKind, [u8; 16], String);
 
 /// What the receipt check needs from the stream.
 #[derive(Default)]
@@ -228,6 +230,8 @@ struct Verifier<'o> {
     pending: Vec<Pending>,
     ballot_ids: HashSet<[u8; 16]>,
     challenged_ids: Vec<(u64, [u8; 16])>,
+    /// Randomness commitments revealed by the challenged entries so far (check 7).
+    spoiled: SpoiledCiphertexts,
     counted: HashMap<[u8; 32], Counted>,
     sums: Vec<Vec<CiphertextSum>>,
     ballots_cast: u64,
@@ -391,6 +395,7 @@ impl<'o> Verifier<'o> {
             pending: Vec::new(),
             ballot_ids: HashSet::new(),
             challenged_ids: Vec::new(),
+            spoiled: SpoiledCiphertexts::new(),
             counted: HashMap::new(),
             sums: Vec::new(),
             ballots_cast: 0,
@@ -519,7 +524,18 @@ impl<'o> Verifier<'o> {
         if let Some(receipt) = &self.options.receipt {
             if receipt.seq == seq {
                 let ballot = match &entry {
-                    Entry::Ballot(b) => Some((b.ballot.ballot_id, b.tracking_code.clone())),
+                    Entry::Ballot(b) => Some((
+                        ReceiptKind::Ballot,
+                        b.ballot.ballot_id,
+                        b.tracking_code.clone(),
+                    )),
+                    Entry::Challenged(c) => self.opened.as_ref().map(|o| {
+                        (
+                            ReceiptKind::Challenged,
+                            c.ballot_id,
+                            c.tracking_code(&o.election_hash),
+                        )
+                    }),
                     _ => None,
                 };
                 self.receipt.entry = Some((this_hash, ballot));
@@ -1097,6 +1113,7 @@ impl Verifier<'_> {
         if !self.ballot_ids.insert(b.ballot_id) {
             self.fail(5, on_ballot(p.line, &b.ballot_id, "ballot id used twice"));
         }
+        self.check_7_not_spoiled(p.line, b);
         self.ballots_cast += 1;
         if self.wants_code(&p.entry.tracking_code) {
             self.index.by_code.insert(
@@ -1193,36 +1210,42 @@ impl Verifier<'_> {
 
     // ---------------------------------------------------------------- check 7: challenges
 
-    /// Check 7: a challenged ballot re-creates from its revealed seed and choices, its
-    /// signature verifies; (at the end) its id is never a cast ballot's.
+    /// Check 7: a challenged ballot's spoil signature verifies under its ballot key, and it
+    /// re-creates (ballot key and contests) from its revealed seed and choices; (at the end)
+    /// its id is never a cast ballot's. Its ballot key is not a roll key and is not looked up:
+    /// a challenge carries no credential.
     fn check_7_challenged(&mut self, line: u64, seq: u64, c: ChallengedBallot) {
         let (Some(manifest), Some(opened)) = (&self.manifest, &self.opened) else {
             return;
         };
-        let id = c.ballot.ballot_id;
-        let hash = c.ballot.hash(&opened.election_hash);
-        let mut failures = Vec::new();
-        if let Err(e) = c.check_opening(manifest, &opened.election_hash, &opened.fixed) {
-            failures.push(on_ballot(line, &id, format!("challenged ballot: {e}")));
-        }
-        if c.ballot.verify_signature(&hash).is_err() {
-            failures.push(on_ballot(
-                line,
-                &id,
-                "challenged ballot: the credential's signature does not verify",
-            ));
-        }
+        let id = c.ballot_id;
+        let hash = c.hash(&opened.election_hash);
+        let verdict = c.verify(manifest, &opened.election_hash, &opened.fixed);
         self.count(7, 1);
-        for f in failures {
-            self.fail(7, f);
+        if let Err(e) = verdict {
+            self.fail(7, on_ballot(line, &id, format!("challenged ballot: {e}")));
         }
+        self.spoiled.insert(&c);
         let code = tracking_code_of(&hash);
         if self.wants_code(&code) {
-            self.index
-                .by_code
-                .insert(code, (seq, id, c.ballot.credential, true));
+            // A challenge has no credential; the index marks it challenged.
+            self.index.by_code.insert(code, (seq, id, [0u8; 32], true));
         }
         self.challenged_ids.push((line, id));
+    }
+
+    /// Check 7 for a cast ballot: it must not repeat the randomness of an earlier challenged
+    /// ballot (`SpoiledCiphertexts`, the board's rule too), whose plaintext is public.
+    fn check_7_not_spoiled(&mut self, line: u64, ballot: &Ballot) {
+        if self.spoiled.is_empty() {
+            return;
+        }
+        if let Err(e) = self.spoiled.check(ballot) {
+            self.fail(
+                7,
+                on_ballot(line, &ballot.ballot_id, format!("spoiled ballot cast: {e}")),
+            );
+        }
     }
 
     fn check_7_end(&mut self) {
@@ -1514,11 +1537,15 @@ impl Verifier<'_> {
             )),
         }
         match &self.receipt.entry {
-            Some((h, Some((id, code))))
-                if *h == r.entry_hash && *id == r.ballot_id && *code == r.tracking_code => {}
+            Some((h, Some((kind, id, code))))
+                if *h == r.entry_hash
+                    && *kind == r.kind
+                    && *id == r.ballot_id
+                    && *code == r.tracking_code => {}
             Some(_) => problems.push(format!(
-                "entry {} of the final log is not the receipt's ballot",
-                r.seq
+                "entry {} of the final log is not the receipt's {} entry",
+                r.seq,
+                r.kind.as_str()
             )),
             None => problems.push(format!("the final log has no entry {}", r.seq)),
         }
@@ -1642,7 +1669,9 @@ fn verify_ballot_chunk(context: &BallotContext, part: &[Pending]) -> Vec<(usize,
     let mut sig_items: Vec<(usize, PublicKey)> = Vec::with_capacity(part.len());
     for (i, p) in part.iter().enumerate() {
         let b = &p.entry.ballot;
-        let h = b.hash(he);
+        // The content recomputes the credential commitment once, for the hash and the proofs.
+        let content = b.content();
+        let h = content.hash(he);
         if tracking_code_of(&h) != p.entry.tracking_code {
             failures.push((
                 i,
@@ -1653,7 +1682,7 @@ fn verify_ballot_chunk(context: &BallotContext, part: &[Pending]) -> Vec<(usize,
                 ),
             ));
         }
-        if let Err(e) = b.queue_proofs(manifest, he, joint_key, key_base, &mut batch) {
+        if let Err(e) = content.queue_proofs(manifest, he, joint_key, key_base, &mut batch) {
             queued_bad[i] = true;
             failures.push((i, on_ballot(p.line, &b.ballot_id, format!("proofs: {e}"))));
         }
@@ -1696,12 +1725,17 @@ fn verify_ballot_chunk(context: &BallotContext, part: &[Pending]) -> Vec<(usize,
         }
     }
     // The one Ed25519 rule (spec §7.4), batch-consistent: every chunk size and thread count
-    // gives the same verdict.
+    // gives the same verdict. What each credential signed: the cast message of its ballot hash.
+    let cast_messages: Vec<[u8; 47]> = sig_items
+        .iter()
+        .map(|(i, _)| Ballot::signed_message(&hashes[*i]))
+        .collect();
     let items: Vec<BatchItem<'_>> = sig_items
         .iter()
-        .map(|(i, key)| BatchItem {
+        .zip(&cast_messages)
+        .map(|((i, key), message)| BatchItem {
             key,
-            message: &hashes[*i][..],
+            message: &message[..],
             signature: &part[*i].entry.ballot.signature,
         })
         .collect();

@@ -13,6 +13,10 @@ use clap::Parser;
 use psephos_verify::report::Status;
 use psephos_verify::{testkit, verify_dir, Options, Report};
 
+/// The ballot format of the cached benchmark records (bumped when it changes): "c" since cast
+/// ballots carry a blinding and challenges a credential commitment (docs/spec.md §7.4).
+const BENCH_RECORD_FORMAT: &str = "c";
+
 /// Verifies a psephos election record (board.jsonl, manifest.json, roll.jsonl,
 /// checkpoints.jsonl, result.json).
 #[derive(Parser, Debug)]
@@ -304,7 +308,8 @@ fn bench(cli: &Cli) -> ExitCode {
         .unwrap_or_else(|| PathBuf::from("target"))
         .join("psephos-bench");
     for &n in &cli.bench {
-        let dir = root.join(format!("association-{n}"));
+        // Named by the record format, so that a cached record of an older format is not read.
+        let dir = root.join(format!("association-{BENCH_RECORD_FORMAT}-{n}"));
         if !dir.join("result.json").exists() {
             let started = Instant::now();
             // A child process, so that generation does not count in the verifier's peak RSS.

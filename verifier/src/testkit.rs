@@ -35,7 +35,9 @@ use psephos_record::record::{
     RollLine, BOARD_FILE, CHECKPOINTS_FILE, MANIFEST_FILE, RESULT_FILE, ROLL_FILE,
 };
 use psephos_record::RevotePolicy;
-use psephos_record::{Ballot, ChallengedBallot, Credential, Entry, Manifest, Phase, Question};
+use psephos_record::{
+    Ballot, Credential, Entry, Manifest, PendingBallot, Phase, Question, ReceiptKind,
+};
 
 /// What election to simulate.
 #[derive(Clone, Debug)]
@@ -297,7 +299,8 @@ impl Record {
         self.files().write(dir)
     }
 
-    /// A receipt for entry `seq`, under a checkpoint of the first `tree_size` entries.
+    /// A receipt for entry `seq` (a cast or a challenged ballot), under a checkpoint of the
+    /// first `tree_size` entries.
     pub fn receipt(&self, seq: u64, tree_size: u64) -> Receipt {
         let chain = self.chain();
         let tree = MerkleTree::from_leaf_hashes(chain.iter().map(|h| leaf_hash(h)));
@@ -310,15 +313,21 @@ impl Record {
             chain[tree_size as usize - 1],
             None,
         );
-        let entry = self.entry(seq as usize);
-        let Entry::Ballot(b) = entry else {
-            panic!("entry {seq} is not a ballot")
+        let (kind, ballot_id, tracking_code) = match self.entry(seq as usize) {
+            Entry::Ballot(b) => (ReceiptKind::Ballot, b.ballot.ballot_id, b.tracking_code),
+            Entry::Challenged(c) => (
+                ReceiptKind::Challenged,
+                c.ballot_id,
+                c.tracking_code(&self.election_hash),
+            ),
+            _ => panic!("entry {seq} is neither a ballot nor a challenge"),
         };
         Receipt::sign(
             &self.board_key,
             base,
-            b.ballot.ballot_id,
-            b.tracking_code,
+            kind,
+            ballot_id,
+            tracking_code,
             seq,
             chain[seq as usize],
             cp,
@@ -503,15 +512,25 @@ pub fn generate(spec: &Spec) -> Record {
             // A revote changes the choice so that supersession matters.
             let choices = choices_for(&manifest.questions, voter + k);
             let seed = BallotSeed::from_bytes(seed);
-            let ballot =
-                Ballot::create(&manifest, &he, &fixed, &cred, id, &choices, &seed).unwrap();
             if challenged {
-                Entry::Challenged(ChallengedBallot {
-                    ballot,
-                    seed,
+                // The blinding of a ballot that is challenged is independent of its seed.
+                let blinding =
+                    *blake3::hash(&[&seed.to_hex().into_bytes()[..], b"rho"].concat()).as_bytes();
+                let pending = PendingBallot::encrypt(
+                    &manifest,
+                    &he,
+                    &fixed,
+                    cred.public(),
+                    id,
                     choices,
-                })
+                    seed,
+                    blinding,
+                )
+                .unwrap();
+                Entry::Challenged(pending.challenge(&he))
             } else {
+                let ballot =
+                    Ballot::create(&manifest, &he, &fixed, &cred, id, &choices, &seed).unwrap();
                 let tracking_code = ballot.tracking_code(&he);
                 Entry::Ballot(BallotEntry {
                     ballot,

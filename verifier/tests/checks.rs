@@ -4,9 +4,12 @@
 
 mod support;
 
+use psephos_crypto::group::FixedBase;
 use psephos_crypto::Scalar;
+use psephos_record::ballot::spoil_message;
 use psephos_record::checkpoint::Checkpoint;
-use psephos_record::{Credential, Entry, Phase, RevotePolicy};
+use psephos_record::entry::BallotEntry;
+use psephos_record::{Ballot, Credential, Entry, Phase, RevotePolicy};
 use psephos_verify::report::Status;
 use psephos_verify::testkit::{self, Record, Spec};
 use psephos_verify::{verify_dir, Options, Report};
@@ -198,7 +201,7 @@ fn check_5_bad_proof_signed() {
         .response
         .0 += Scalar::ONE;
     let cred = credential_of(&r, &b.ballot.credential);
-    b.ballot.signature = cred.sign(&b.ballot.hash(&r.election_hash));
+    b.ballot.signature = cred.sign(&Ballot::signed_message(&b.ballot.hash(&r.election_hash)));
     b.tracking_code = b.ballot.tracking_code(&r.election_hash);
     r.set_entry(i, &Entry::Ballot(b.clone()));
     let report = verify_record(&r, "c5").unwrap();
@@ -224,6 +227,24 @@ fn check_5_bad_signature() {
     let report = verify_record(&r, "c5b").unwrap();
     assert_fails(&report, 5);
     assert_eq!(report.failed_checks(), vec![5]);
+}
+
+/// A credential signature over the spoil message (the challenge domain) is no cast signature.
+#[test]
+fn check_5_signature_in_the_spoil_domain() {
+    let mut r = small();
+    let i = r.find("ballot").unwrap();
+    let Entry::Ballot(mut b) = r.entry(i) else {
+        panic!()
+    };
+    let cred = credential_of(&r, &b.ballot.credential);
+    b.ballot.signature = cred.sign(&spoil_message(&b.ballot.hash(&r.election_hash)));
+    r.set_entry(i, &Entry::Ballot(b));
+    let report = verify_record(&r, "c5d").unwrap();
+    assert_eq!(report.failed_checks(), vec![5]);
+    assert!(report.check(5).unwrap().failures[0]
+        .message
+        .contains("signature"));
 }
 
 #[test]
@@ -263,6 +284,10 @@ fn check_7_challenge_opening_wrong() {
     assert_eq!(report.failed_checks(), vec![7]);
 }
 
+/// The attack of issue 11 on a tampered record: the challenged ballot cast as well, under
+/// the credential of a voter with a valid cast signature (the commitment cannot be opened
+/// for it, so the blinding is a guess). Check 7 fails: its id is a challenged id and it
+/// repeats the challenge's revealed randomness.
 #[test]
 fn check_7_challenged_ballot_also_cast() {
     let mut r = small();
@@ -270,18 +295,98 @@ fn check_7_challenged_ballot_also_cast() {
     let Entry::Challenged(c) = r.entry(i) else {
         panic!()
     };
-    // The same ballot is cast as well (and the close counts it): it must never be counted.
+    let cred = Credential::from_code(&r.base_hash, &r.codes[0]).unwrap();
     let close = r.find("close").unwrap();
-    let tracking_code = c.ballot.tracking_code(&r.election_hash);
+    let mut ballot = Ballot {
+        ballot_id: c.ballot_id,
+        credential: cred.public(),
+        blinding: [0u8; 32],
+        contests: c.contests,
+        signature: [0u8; 64],
+    };
+    ballot.signature = cred.sign(&Ballot::signed_message(&ballot.hash(&r.election_hash)));
+    let tracking_code = ballot.tracking_code(&r.election_hash);
     r.bodies.insert(
         close,
-        serde_json::to_string(&Entry::Ballot(psephos_record::entry::BallotEntry {
-            ballot: c.ballot,
+        serde_json::to_string(&Entry::Ballot(BallotEntry {
+            ballot,
             tracking_code,
         }))
         .unwrap(),
     );
-    assert_fails(&verify_record(&r, "c7b").unwrap(), 7);
+    let report = verify_record(&r, "c7b").unwrap();
+    assert_fails(&report, 7);
+    let messages: Vec<&str> = report
+        .check(7)
+        .unwrap()
+        .failures
+        .iter()
+        .map(|f| f.message.as_str())
+        .collect();
+    assert!(
+        messages.iter().any(|m| m.contains("also cast")),
+        "{messages:?}"
+    );
+    assert!(
+        messages.iter().any(|m| m.contains("spoiled ballot cast")),
+        "{messages:?}"
+    );
+}
+
+/// With the revealed seed, the spoiled ballot's ciphertexts are re-proved under a new ballot
+/// id (so the proofs, the cast signature and the id are all fine) and cast by a voter: the
+/// verifier's own failure, "spoiled ballot cast" (check 7).
+#[test]
+fn check_7_spoiled_ciphertexts_cast() {
+    let mut r = small();
+    let i = r.find("challenged").unwrap();
+    let Entry::Challenged(c) = r.entry(i) else {
+        panic!()
+    };
+    let cred = Credential::from_code(&r.base_hash, &r.codes[0]).unwrap();
+    let manifest = match r.entry(0) {
+        Entry::Manifest(m) => m,
+        _ => unreachable!(),
+    };
+    let open = match r.entry(r.find("open").unwrap()) {
+        Entry::Open(o) => o,
+        _ => unreachable!(),
+    };
+    let key = FixedBase::new(open.joint_key);
+    let ballot = Ballot::create(
+        &manifest,
+        &r.election_hash,
+        &key,
+        &cred,
+        [0xee; 16],
+        &c.choices,
+        &c.seed,
+    )
+    .unwrap();
+    ballot
+        .verify(&manifest, &r.election_hash, key.element())
+        .unwrap();
+    let tracking_code = ballot.tracking_code(&r.election_hash);
+    let close = r.find("close").unwrap();
+    r.bodies.insert(
+        close,
+        serde_json::to_string(&Entry::Ballot(BallotEntry {
+            ballot,
+            tracking_code,
+        }))
+        .unwrap(),
+    );
+    let report = verify_record(&r, "c7c").unwrap();
+    assert_fails(&report, 7);
+    let failures = &report.check(7).unwrap().failures;
+    assert!(
+        failures
+            .iter()
+            .any(|f| f.message.contains("spoiled ballot cast")),
+        "{failures:?}"
+    );
+    // Check 5 has nothing against it: proofs, signature, id and code are all valid.
+    assert!(!report.failed_checks().contains(&5), "{:?}", report.checks);
 }
 
 #[test]
@@ -431,7 +536,7 @@ fn tracking_codes_and_credentials() {
     let Entry::Challenged(c) = r.entry(ch) else {
         panic!()
     };
-    let code = c.ballot.tracking_code(&r.election_hash);
+    let code = c.tracking_code(&r.election_hash);
     assert_eq!(report.tracking_status(&code).unwrap().status, Challenged);
 }
 

@@ -5,7 +5,7 @@ mod support;
 use std::path::Path;
 use std::process::Command;
 
-use psephos_record::Entry;
+use psephos_record::{Entry, Receipt, ReceiptKind};
 use psephos_verify::testkit::Record;
 use support::{small, temp_dir};
 
@@ -110,6 +110,45 @@ fn tracking_code_lookup() {
     assert_eq!(code, 1);
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert!(v["tracking"]["found"].is_null());
+}
+
+/// A challenge's receipt (kind `challenged`) is checked against the record like a ballot's;
+/// a receipt that calls the challenged entry a cast ballot, even one signed by the board, is
+/// refused.
+#[test]
+fn challenge_receipts() {
+    let r = small();
+    let dir = written(&r, "cli-challenge-receipt");
+    let ch = r.find("challenged").unwrap();
+    let receipt = r.receipt(ch as u64, ch as u64 + 1);
+    assert_eq!(receipt.kind, ReceiptKind::Challenged);
+    let file = dir.join("receipt.json");
+    std::fs::write(&file, serde_json::to_string(&receipt).unwrap()).unwrap();
+    let (code, stdout, _) = run(&[s(&dir), "--receipt", s(&file)]);
+    assert_eq!(code, 0, "{stdout}");
+    let relabelled = Receipt::sign(
+        &r.board_key,
+        receipt.base_hash,
+        ReceiptKind::Ballot,
+        receipt.ballot_id,
+        receipt.tracking_code.clone(),
+        receipt.seq,
+        receipt.entry_hash,
+        receipt.checkpoint.clone(),
+        receipt.inclusion_proof.iter().map(|h| h.0).collect(),
+    );
+    relabelled
+        .verify(&r.board_key.verifying_key().to_bytes())
+        .unwrap();
+    std::fs::write(&file, serde_json::to_string(&relabelled).unwrap()).unwrap();
+    let (code, stdout, _) = run(&[s(&dir), "--receipt", s(&file)]);
+    assert_eq!(code, 1, "{stdout}");
+    // The kind is signed: changing it without the board's key breaks the signature.
+    let mut edited = receipt;
+    edited.kind = ReceiptKind::Ballot;
+    assert!(edited
+        .verify(&r.board_key.verifying_key().to_bytes())
+        .is_err());
 }
 
 #[test]

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, Path as UrlPath, Query, State as AxState};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path as UrlPath, Query, State as AxState};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
@@ -29,7 +29,8 @@ use psephos_record::hash::{self, Hash, GENESIS_PREV};
 use psephos_record::merkle::{leaf_hash, RootAccumulator};
 use psephos_record::record::RollLine;
 use psephos_record::{
-    Ballot, ChallengedBallot, Checkpoint, Entry, Manifest, Phase, Receipt, RevotePolicy,
+    Ballot, ChallengedBallot, Checkpoint, Entry, Manifest, Phase, Receipt, ReceiptKind,
+    RevotePolicy,
 };
 use rand_core::{OsRng, RngCore};
 use serde::{Deserialize, Serialize};
@@ -309,6 +310,8 @@ struct Inner {
     web_dir: Option<PathBuf>,
     limiter: Option<RateLimiter>,
     http: crate::http::HttpConfig,
+    /// Challenges per client address (they carry no credential to limit by).
+    challenge_limiter: Option<RateLimiter>,
     /// Verifies ballots in batches across requests (and applies the per-credential limit).
     verifier: BallotVerifier,
     /// The store's exclusive lock, held while this board exists (see [`crate::lock`]).
@@ -600,6 +603,7 @@ impl Board {
                 web_dir: config.web_dir.or_else(default_web_dir),
                 limiter: RateLimiter::from_env(),
                 http: config.http,
+                challenge_limiter: crate::challenge_limit::from_env(),
                 verifier: BallotVerifier::start(CredentialLimiter::from_env()),
                 _lock: lock,
             }),
@@ -1327,9 +1331,15 @@ async fn receipt_for(board: &Board, id: [u8; 16], rec: &BallotRecord) -> Result<
         .inclusion_proof(rec.seq, cp.tree_size)
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     let entry_hash = st.entry_hashes[rec.seq as usize];
+    let kind = if rec.challenged {
+        ReceiptKind::Challenged
+    } else {
+        ReceiptKind::Ballot
+    };
     Ok(Receipt::sign(
         &board.inner.key,
         st.base_hash,
+        kind,
         id,
         rec.tracking_code.clone(),
         rec.seq,
@@ -1399,13 +1409,16 @@ async fn post_ballot(
             }
         }
     }
-    let _gate = board.inner.gate.read().await;
+    let gate = board.inner.gate.read().await;
     let (manifest, opened) = {
         let st = board.state();
         open_phase(&st)?;
         if !st.roll_index.contains_key(&ballot.credential) {
             return Err(ApiError::NotOnRoll);
         }
+        // A challenge is appended under the exclusive gate, so none can slip in between this
+        // check and this ballot's append.
+        st.spoiled.check(&ballot).map_err(map_ballot_error)?;
         let opened = st
             .opened
             .clone()
@@ -1442,6 +1455,7 @@ async fn post_ballot(
         .await?;
     let (seq, _) = board.inner.writer.append(body).await?;
     drop(reservation);
+    drop(gate);
     let rec = board
         .state()
         .ballots
@@ -1452,75 +1466,86 @@ async fn post_ballot(
     receipt_for(&board, id, &rec).await.map(Json)
 }
 
+/// The answer to a challenge: the board's signed receipt for the `challenged` entry (kind
+/// `challenged`), so the voter holds evidence that it was a challenge and not a cast, and the
+/// option names the ballot encrypted.
 #[derive(Serialize, Deserialize)]
-/// The answer to a challenge.
 pub struct ChallengeAnswer {
-    /// Its entry.
-    pub seq: u64,
-    /// The challenged ballot's tracking code.
-    pub tracking_code: String,
+    /// The signed receipt of the `challenged` entry.
+    pub receipt: Receipt,
     /// Per question, the names of the options the ballot encrypted.
     pub choices: Vec<Vec<String>>,
 }
 
 async fn post_challenge(
     AxState(board): AxState<Board>,
+    peer: Option<ConnectInfo<SocketAddr>>,
     body: Body,
 ) -> Result<Json<ChallengeAnswer>, ApiError> {
-    let challenged: ChallengedBallot = parse(body)?;
-    let _gate = board.inner.gate.read().await;
+    let challenged: ChallengedBallot = cpu(move || parse(body)).await??;
     let (manifest, opened) = {
         let st = board.state();
         open_phase(&st)?;
-        if !st.roll_index.contains_key(&challenged.ballot.credential) {
-            return Err(ApiError::NotOnRoll);
-        }
         let opened = st
             .opened
             .clone()
             .ok_or_else(|| ApiError::Internal("open without keys".into()))?;
         (st.manifest.clone(), opened)
     };
-    let id = challenged.ballot.ballot_id;
-    let tracking_code = challenged.ballot.tracking_code(&opened.election_hash);
+    let id = challenged.ballot_id;
+    let choices = challenged.chosen_options(&manifest);
     let entry = Entry::Challenged(challenged);
     let body = entry_bytes(&entry);
     let digest = *blake3::hash(&body).as_bytes();
-    let (existing, reservation) = reserve_or_wait(&board, id, [0; 32], &digest, false).await?;
-    if let Existing::Same(rec) = existing {
-        if !rec.challenged {
-            return Err(ApiError::DuplicateBallot);
+    // A retry of a recorded challenge gets its receipt again (and costs no rate-limit token).
+    let recorded = board.state().ballots.get(&id).cloned();
+    if let Some(rec) = recorded {
+        if rec.challenged && rec.body_digest == digest {
+            let receipt = receipt_for(&board, id, &rec).await?;
+            return Ok(Json(ChallengeAnswer { receipt, choices }));
         }
-        let choices = match &entry {
-            Entry::Challenged(c) => c.chosen_options(&manifest),
-            _ => Vec::new(),
-        };
-        return Ok(Json(ChallengeAnswer {
-            seq: rec.seq,
-            tracking_code,
-            choices,
-        }));
+        return Err(ApiError::DuplicateBallot);
+    }
+    // Challenges carry no credential: they are limited per client address.
+    if let (Some(limiter), Some(ConnectInfo(addr))) = (&board.inner.challenge_limiter, peer) {
+        if !limiter.allow(addr.ip()) {
+            return Err(ApiError::RateLimited);
+        }
     }
     let Entry::Challenged(c) = entry else {
         return Err(ApiError::Internal("not a challenge".into()));
     };
-    let manifest2 = manifest.clone();
-    let (c, verdict) = blocking(move || {
-        let r = c
-            .ballot
-            .verify(&manifest2, &opened.election_hash, opened.key.element())
-            .and_then(|_| c.check_opening(&manifest2, &opened.election_hash, &opened.key));
-        (c, r)
-    })
-    .await?;
+    let (manifest2, opened2) = (manifest.clone(), opened.clone());
+    let verdict =
+        blocking(move || c.verify(&manifest2, &opened2.election_hash, &opened2.key)).await?;
     verdict.map_err(map_ballot_error)?;
-    let (seq, _) = board.inner.writer.append(body).await?;
-    drop(reservation);
-    Ok(Json(ChallengeAnswer {
-        seq,
-        tracking_code,
-        choices: c.chosen_options(&manifest),
-    }))
+    // Exclusive: every cast ballot either was appended before this challenge or checks its
+    // ciphertexts against it (`SpoiledCiphertexts`) after it is committed, so the log never
+    // holds a cast that repeats an earlier challenge's randomness.
+    let gate = board.inner.gate.write().await;
+    {
+        let st = board.state();
+        open_phase(&st)?;
+    }
+    let (existing, reservation) = reserve_or_wait(&board, id, [0; 32], &digest, false).await?;
+    let rec = match existing {
+        Existing::Same(rec) if rec.challenged => rec,
+        Existing::Same(_) => return Err(ApiError::DuplicateBallot),
+        _ => {
+            let (seq, _) = board.inner.writer.append(body).await?;
+            drop(reservation);
+            board
+                .state()
+                .ballots
+                .get(&id)
+                .cloned()
+                .filter(|r| r.seq == seq && r.challenged)
+                .ok_or_else(|| ApiError::Internal("committed challenge not in state".into()))?
+        }
+    };
+    drop(gate);
+    let receipt = receipt_for(&board, id, &rec).await?;
+    Ok(Json(ChallengeAnswer { receipt, choices }))
 }
 
 // ---------------------------------------------------------------------------------------------

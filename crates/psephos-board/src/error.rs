@@ -97,6 +97,9 @@ pub enum ApiError {
     /// 400: the revealed seed and choices do not re-create the challenged ballot.
     #[error("the revealed seed and choices do not re-create the ballot")]
     ChallengeMismatch,
+    /// 409: a cast ballot repeats the randomness of a challenged (spoiled) ballot.
+    #[error("{0}")]
+    SpoiledBallotCast(String),
     /// 401.
     #[error("missing or wrong bearer token")]
     Unauthorized,
@@ -150,6 +153,7 @@ impl ApiError {
             E::PayloadTooLarge => ("payload_too_large", StatusCode::PAYLOAD_TOO_LARGE),
             E::RateLimited => ("rate_limited", StatusCode::TOO_MANY_REQUESTS),
             E::ChallengeMismatch => ("challenge_mismatch", StatusCode::BAD_REQUEST),
+            E::SpoiledBallotCast(_) => ("spoiled_ballot_cast", StatusCode::CONFLICT),
             E::Unauthorized => ("unauthorized", StatusCode::UNAUTHORIZED),
             E::WrongTrusteeIndex { .. } => ("wrong_trustee_index", StatusCode::FORBIDDEN),
             E::WrongPhase(_) => ("wrong_phase", StatusCode::CONFLICT),

@@ -11,6 +11,7 @@
 
 pub mod bench;
 mod board;
+pub mod challenge_limit;
 pub mod error;
 pub mod http;
 pub mod lock;

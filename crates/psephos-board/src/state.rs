@@ -16,7 +16,7 @@ use psephos_record::entry::{
 };
 use psephos_record::hash::{base_hash, Hash};
 use psephos_record::merkle::{leaf_hash, MerkleTree};
-use psephos_record::{Checkpoint, Manifest, Phase};
+use psephos_record::{Checkpoint, Manifest, Phase, SpoiledCiphertexts};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
@@ -88,6 +88,9 @@ pub(crate) struct State {
     pub tracking: Vec<Tracked>,
     pub tracking_index: HashMap<String, usize>,
     pub ballots_cast: u64,
+    /// The randomness commitments revealed by the challenged ballots so far (a cast ballot
+    /// that repeats one is refused `spoiled_ballot_cast`).
+    pub spoiled: SpoiledCiphertexts,
     pub tally: Option<Arc<TallyEntry>>,
     pub decryptions: Vec<Arc<DecryptionEntry>>,
     pub result: Option<ResultEntry>,
@@ -171,6 +174,7 @@ impl State {
             tracking: Vec::new(),
             tracking_index: HashMap::new(),
             ballots_cast: 0,
+            spoiled: SpoiledCiphertexts::new(),
             tally: None,
             decryptions: Vec::new(),
             result: None,
@@ -344,15 +348,16 @@ impl State {
                 return Ok(());
             }
             Entry::Challenged(c) => {
-                if self.ballots.contains_key(&c.ballot.ballot_id) {
+                if self.ballots.contains_key(&c.ballot_id) {
                     return Err("challenged ballot id used twice".into());
                 }
                 let code = match &self.opened {
-                    Some(o) => c.ballot.tracking_code(&o.election_hash),
+                    Some(o) => c.tracking_code(&o.election_hash),
                     None => return Err("challenged ballot before open".into()),
                 };
+                self.spoiled.insert(&c);
                 self.ballots.insert(
-                    c.ballot.ballot_id,
+                    c.ballot_id,
                     BallotRecord {
                         seq,
                         body_digest: *blake3::hash(body).as_bytes(),

@@ -33,7 +33,7 @@ const MAX_BATCH: usize = 64;
 pub(crate) struct BallotJob {
     /// The ballot.
     pub ballot: Ballot,
-    /// `ballot.hash(H_E)`: what the credential signed.
+    /// `ballot.hash(H_E)`: the credential signed its cast message.
     pub hash: Hash,
     /// The election's questions.
     pub manifest: Arc<Manifest>,
@@ -135,7 +135,8 @@ pub(crate) fn verify_batch(
 /// Maps why a ballot failed to the API's rejection code.
 pub(crate) fn map_ballot_error(e: BallotError) -> ApiError {
     match e {
-        BallotError::BadSignature => ApiError::BadSignature,
+        BallotError::BadSignature | BallotError::BadSpoilSignature => ApiError::BadSignature,
+        BallotError::SpoiledBallotCast { .. } => ApiError::SpoiledBallotCast(e.to_string()),
         BallotError::WrongContestCount { .. } => ApiError::Malformed(e.to_string()),
         BallotError::ChallengeMismatch => ApiError::ChallengeMismatch,
         other => ApiError::BadProof(other.to_string()),
@@ -154,12 +155,18 @@ fn check_signatures(jobs: &[&BallotJob]) -> Vec<Result<(), ApiError>> {
         .map(|k| k.map(|_| ()).ok_or(ApiError::BadSignature))
         .collect();
     let decodable: Vec<usize> = (0..jobs.len()).filter(|&i| keys[i].is_some()).collect();
+    // What each credential signed: the cast message of its ballot hash (docs/spec.md §7.4).
+    let cast_messages: Vec<[u8; 47]> = decodable
+        .iter()
+        .map(|&i| Ballot::signed_message(&jobs[i].hash))
+        .collect();
     let items: Vec<BatchItem<'_>> = decodable
         .iter()
-        .filter_map(|&i| {
+        .zip(&cast_messages)
+        .filter_map(|(&i, message)| {
             Some(BatchItem {
                 key: keys[i].as_ref()?,
-                message: &jobs[i].hash[..],
+                message: &message[..],
                 signature: &jobs[i].ballot.signature,
             })
         })

@@ -10,7 +10,8 @@ use psephos_crypto::nonce::BallotSeed;
 use psephos_record::entry::{DecryptionEntry, Entry, RawLine, ResultEntry, TallyEntry};
 use psephos_record::hash::Hash;
 use psephos_record::{
-    Ballot, ChallengedBallot, Checkpoint, Credential, Manifest, Phase, Receipt, RevotePolicy,
+    Ballot, ChallengedBallot, Checkpoint, Credential, Manifest, PendingBallot, Phase, Receipt,
+    RevotePolicy,
 };
 use rand_core::OsRng;
 use reqwest::{Client, StatusCode};
@@ -51,6 +52,22 @@ struct Opened {
 }
 
 impl Opened {
+    fn pending(&self, cred: &Credential, choices: &[Vec<u64>]) -> PendingBallot {
+        let mut blinding = [0u8; 32];
+        rand_core::RngCore::fill_bytes(&mut OsRng, &mut blinding);
+        PendingBallot::encrypt(
+            &self.manifest,
+            &self.election_hash,
+            &self.key,
+            cred.public(),
+            random_id(),
+            choices.to_vec(),
+            BallotSeed::random(&mut OsRng),
+            blinding,
+        )
+        .expect("pending ballot")
+    }
+
     fn ballot(&self, cred: &Credential, choices: &[Vec<u64>]) -> (Ballot, BallotSeed) {
         let seed = BallotSeed::random(&mut OsRng);
         let b = Ballot::create(
@@ -320,7 +337,7 @@ async fn full_election(place: &Place) {
     let p0 = sel[0].proof.clone();
     sel[0].proof = sel[1].proof.clone();
     sel[1].proof = p0;
-    bp.signature = creds[4].sign(&bp.hash(&el.election_hash));
+    bp.signature = creds[4].sign(&Ballot::signed_message(&bp.hash(&el.election_hash)));
     expect_error(
         &api,
         "/api/ballots",
@@ -333,7 +350,7 @@ async fn full_election(place: &Place) {
     // Same id, other content.
     let (mut bd, _) = el.ballot(&creds[1], &[vec![0, 0, 1], vec![0, 0, 0]]);
     bd.ballot_id = b1.ballot_id;
-    bd.signature = creds[1].sign(&bd.hash(&el.election_hash));
+    bd.signature = creds[1].sign(&Ballot::signed_message(&bd.hash(&el.election_hash)));
     expect_error(
         &api,
         "/api/ballots",
@@ -392,12 +409,8 @@ async fn full_election(place: &Place) {
 
     // A challenge, then casting the challenged ballot is refused.
     let choices = vec![vec![0, 0, 1], vec![1, 0, 1]];
-    let (bc, seed) = el.ballot(&creds[3], &choices);
-    let mut wrong = ChallengedBallot {
-        ballot: bc.clone(),
-        seed: seed.clone(),
-        choices: vec![vec![1, 0, 0], vec![1, 0, 1]],
-    };
+    let mut wrong: ChallengedBallot = el.pending(&creds[3], &choices).challenge(&el.election_hash);
+    wrong.choices = vec![vec![1, 0, 0], vec![1, 0, 1]];
     expect_error(
         &api,
         "/api/challenges",
@@ -410,15 +423,27 @@ async fn full_election(place: &Place) {
     wrong.choices = choices.clone();
     let v = api.ok("/api/challenges", None, &to_json(&wrong)).await;
     assert_eq!(v["choices"], json!([["Abstain"], ["Ada", "Chen"]]));
-    let ch_code = v["tracking_code"].as_str().expect("code").to_string();
+    let ch_code = v["receipt"]["tracking_code"]
+        .as_str()
+        .expect("code")
+        .to_string();
+    assert_eq!(v["receipt"]["kind"], "challenged");
     let s: Value = api.get_json(&format!("/api/ballots/{ch_code}")).await;
     assert_eq!(s["status"], "challenged");
+    let mut bc = Ballot {
+        ballot_id: wrong.ballot_id,
+        credential: creds[3].public(),
+        blinding: [0u8; 32],
+        contests: wrong.contests.clone(),
+        signature: [0u8; 64],
+    };
+    bc.signature = creds[3].sign(&Ballot::signed_message(&bc.hash(&el.election_hash)));
     expect_error(
         &api,
         "/api/ballots",
         None,
         &to_json(&bc),
-        "duplicate_ballot",
+        "spoiled_ballot_cast",
         StatusCode::CONFLICT,
     )
     .await;

@@ -83,11 +83,11 @@ async fn copied_ballot_is_bad_proof() {
     let original = s.el.ballot(&s.creds[0], &s.el.choices(0));
     let mut copy = original.clone();
     copy.credential = s.creds[1].public();
-    copy.signature = s.creds[1].sign(&copy.hash(&s.el.election_hash));
+    copy.signature = s.creds[1].sign(&Ballot::signed_message(&copy.hash(&s.el.election_hash)));
     s.expect(&copy, "bad_proof", StatusCode::BAD_REQUEST).await;
     // Also with a fresh ballot id.
     copy.ballot_id = random_id();
-    copy.signature = s.creds[1].sign(&copy.hash(&s.el.election_hash));
+    copy.signature = s.creds[1].sign(&Ballot::signed_message(&copy.hash(&s.el.election_hash)));
     s.expect(&copy, "bad_proof", StatusCode::BAD_REQUEST).await;
     // The original is still fine, and only it is logged.
     assert_eq!(s.post(&original).await.0, StatusCode::OK);
@@ -172,7 +172,7 @@ async fn credential_not_on_roll() {
 async fn signature_by_the_wrong_key() {
     let s = setup(2).await;
     let mut b = s.el.ballot(&s.creds[0], &s.el.choices(0));
-    b.signature = s.creds[1].sign(&b.hash(&s.el.election_hash));
+    b.signature = s.creds[1].sign(&Ballot::signed_message(&b.hash(&s.el.election_hash)));
     s.expect(&b, "bad_signature", StatusCode::BAD_REQUEST).await;
     assert_eq!(s.ballots_in_log().await, 0);
     s.done().await;
@@ -333,7 +333,7 @@ async fn a_bad_ballot_in_a_shared_batch_fails_alone() {
                 let branch = &mut b.contests[0].selections[0].proof.branches[0];
                 branch.response =
                     psephos_crypto::group::ScalarValue(branch.response.0 + branch.response.0);
-                b.signature = cred.sign(&b.hash(&s.el.election_hash));
+                b.signature = cred.sign(&Ballot::signed_message(&b.hash(&s.el.election_hash)));
                 "bad_proof"
             }
             // The signature of another ballot hash.

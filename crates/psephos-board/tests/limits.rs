@@ -1,13 +1,15 @@
 //! Rate limits, configured through the environment when the board opens: per client address
 //! (`PSEPHOS_RATE_LIMIT`, with the loopback exemption disabled by
-//! `PSEPHOS_RATE_LIMIT_LOOPBACK=1`) and per credential (`PSEPHOS_CREDENTIAL_LIMIT`). One test
-//! function, so that nothing else in this process reads the environment meanwhile.
+//! `PSEPHOS_RATE_LIMIT_LOOPBACK=1`), per credential (`PSEPHOS_CREDENTIAL_LIMIT`) and, for
+//! challenges, which carry no credential, per client address (`PSEPHOS_CHALLENGE_LIMIT`). One
+//! test function, so that nothing else in this process reads the environment meanwhile.
 
 mod common;
 
 use common::*;
 use psephos_board::bench::bench_manifest;
 use psephos_board::init_election;
+use psephos_record::Ballot;
 use reqwest::StatusCode;
 
 fn set_env(rate: &str, loopback: Option<&str>, credential: &str) {
@@ -17,6 +19,7 @@ fn set_env(rate: &str, loopback: Option<&str>, credential: &str) {
         None => std::env::remove_var("PSEPHOS_RATE_LIMIT_LOOPBACK"),
     }
     std::env::set_var("PSEPHOS_CREDENTIAL_LIMIT", credential);
+    std::env::set_var("PSEPHOS_CHALLENGE_LIMIT", "off");
 }
 
 async fn burst(api: &Api, n: usize) -> (usize, usize) {
@@ -109,7 +112,7 @@ async fn rate_limits_per_address_and_per_credential() {
     // name are refused as such and do not count.
     for i in 0..5 {
         let mut forged = el.ballot(&creds[2], &el.choices(i));
-        forged.signature = creds[3].sign(&forged.hash(&el.election_hash));
+        forged.signature = creds[3].sign(&Ballot::signed_message(&forged.hash(&el.election_hash)));
         let (status, v) = api.post("/api/ballots", None, &to_json(&forged)).await;
         assert_eq!(
             (status, v["error"].as_str()),
@@ -119,6 +122,46 @@ async fn rate_limits_per_address_and_per_credential() {
     let b = el.ballot(&creds[2], &el.choices(0));
     api.ok("/api/ballots", None, &to_json(&b)).await;
     assert_eq!(api.status().await.ballots_cast, 5);
+    server.stop().await;
+
+    // Challenges: 2 a minute per address (loopback not exempt), whoever the voter.
+    set_env("off", Some("1"), "off");
+    std::env::set_var("PSEPHOS_CHALLENGE_LIMIT", "2");
+    let server = Server::start(&location).await;
+    let api = Api::new(&server.url);
+    let challenge = |i: usize| {
+        to_json(
+            &el.pending(&creds[i % creds.len()], &el.choices(i))
+                .challenge(&el.election_hash),
+        )
+    };
+    let first = challenge(0);
+    api.ok("/api/challenges", None, &first).await;
+    api.ok("/api/challenges", None, &challenge(1)).await;
+    for i in 2..5 {
+        let (status, v) = api.post("/api/challenges", None, &challenge(i)).await;
+        assert_eq!(
+            (status, v["error"].as_str()),
+            (StatusCode::TOO_MANY_REQUESTS, Some("rate_limited")),
+            "{v}"
+        );
+    }
+    // A retry of a recorded challenge gets its receipt again, not limited.
+    let again = api.ok("/api/challenges", None, &first).await;
+    assert_eq!(again["receipt"]["kind"], "challenged");
+    // Ballots are not affected by the challenge limit.
+    let b = el.ballot(&creds[3], &el.choices(1));
+    api.ok("/api/ballots", None, &to_json(&b)).await;
+    server.stop().await;
+
+    // Same limit, loopback exempt (the default): not limited.
+    set_env("off", None, "off");
+    std::env::set_var("PSEPHOS_CHALLENGE_LIMIT", "2");
+    let server = Server::start(&location).await;
+    let api = Api::new(&server.url);
+    for i in 5..9 {
+        api.ok("/api/challenges", None, &challenge(i)).await;
+    }
     server.stop().await;
     place.cleanup().await;
 }

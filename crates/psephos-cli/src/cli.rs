@@ -777,7 +777,11 @@ async fn vote_command(a: VoteArgs) -> anyhow::Result<ExitCode> {
             print_fingerprint(&view);
             println!(
                 "Ballot challenged (NOT cast). Tracking code of the spoiled ballot: {}",
-                answer.tracking_code
+                answer.receipt.tracking_code
+            );
+            println!(
+                "Receipt (signed by the board, checked): the challenge is entry {} of the log.",
+                answer.receipt.seq
             );
             for (q, names) in view.manifest.questions.iter().zip(&answer.choices) {
                 println!(
@@ -787,6 +791,11 @@ async fn vote_command(a: VoteArgs) -> anyhow::Result<ExitCode> {
                 );
             }
             println!("That matches your choices: your device encrypts honestly. Now vote without --challenge.");
+            println!("Afterwards, look up the spoiled tracking code on the board (or with `psephos verify DIR --tracking-code CODE`): it must say \"challenged\", never counted.");
+            if let Some(path) = &a.receipt_out {
+                std::fs::write(path, serde_json::to_vec_pretty(&answer.receipt)?)?;
+                println!("Challenge receipt saved to {}.", path.display());
+            }
         }
     }
     Ok(ExitCode::SUCCESS)

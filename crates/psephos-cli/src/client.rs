@@ -146,6 +146,9 @@ fn explain(code: &str, message: &str) -> String {
         "payload_too_large" => "the request is too large for the board",
         "rate_limited" => "the board is busy (rate limited); try again shortly",
         "challenge_mismatch" => "the board says the revealed choices do not match the ballot",
+        "spoiled_ballot_cast" => {
+            "this ballot reuses the randomness of a challenged (spoiled) ballot, which can never be cast"
+        }
         "unauthorized" => "the token was refused (wrong or missing token)",
         "wrong_phase" => "the election is not in the phase this step belongs to",
         "already_posted" => "this message was already posted",

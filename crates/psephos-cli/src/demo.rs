@@ -352,10 +352,9 @@ pub async fn run(opts: &DemoOptions) -> anyhow::Result<DemoOutcome> {
     // One Benaloh challenge: a voter spoils a ballot to audit the encryption, then votes.
     let challenge = if let Some(&choice) = finals.first() {
         let credential = view.credential(&codes[0])?;
-        let choices = one_hot(choice, n_options);
-        let (ballot, seed) = view.make_ballot(&credential, &choices)?;
-        let answer = voter::challenge(&public, &view, ballot, seed, choices).await?;
-        Some((answer.tracking_code, answer.choices))
+        let pending = view.encrypt(&credential, &one_hot(choice, n_options))?;
+        let answer = voter::challenge(&public, &view, pending).await?;
+        Some((answer.receipt.tracking_code, answer.choices))
     } else {
         None
     };
@@ -373,9 +372,7 @@ pub async fn run(opts: &DemoOptions) -> anyhow::Result<DemoOutcome> {
                     .par_iter()
                     .map(|&(v, option)| {
                         let credential = view.credential(&codes[v])?;
-                        Ok(view
-                            .make_ballot(&credential, &one_hot(option, n_options))?
-                            .0)
+                        Ok(view.make_ballot(&credential, &one_hot(option, n_options))?)
                     })
                     .collect::<anyhow::Result<Vec<Ballot>>>()
             })

@@ -9,7 +9,7 @@ use psephos_crypto::contest::BALLOT_ID_LEN;
 use psephos_crypto::group::{Element, FixedBase};
 use psephos_crypto::nonce::BallotSeed;
 use psephos_record::evidence::{self, CheckedElection, Claimed, EvidenceError};
-use psephos_record::{Ballot, ChallengedBallot, Credential, Manifest, Phase, Receipt};
+use psephos_record::{Ballot, Credential, Manifest, PendingBallot, Phase, Receipt, ReceiptKind};
 use rand_core::{OsRng, RngCore};
 use thiserror::Error;
 
@@ -203,49 +203,54 @@ impl VoterView {
             .map_err(|e| VoteError::Code(e.to_string()))
     }
 
-    /// Encrypts a fresh ballot (random ballot id and seed).
+    /// Encrypts a fresh ballot for `credential` (random ballot id, seed and blinding), signed
+    /// by nobody yet: the voter then casts it ([`PendingBallot::cast`]) or challenges it
+    /// ([`challenge`]).
+    pub fn encrypt(
+        &self,
+        credential: &Credential,
+        choices: &[Vec<u64>],
+    ) -> Result<PendingBallot, VoteError> {
+        let seed = BallotSeed::random(&mut OsRng);
+        let mut blinding = [0u8; 32];
+        OsRng.fill_bytes(&mut blinding);
+        let mut ballot_id = [0u8; BALLOT_ID_LEN];
+        OsRng.fill_bytes(&mut ballot_id);
+        PendingBallot::encrypt(
+            &self.manifest,
+            &self.election_hash,
+            &self.key,
+            credential.public(),
+            ballot_id,
+            choices.to_vec(),
+            seed,
+            blinding,
+        )
+        .map_err(|e| VoteError::Choice(e.to_string()))
+    }
+
+    /// Encrypts a fresh ballot and casts it at once (its seed is dropped, zeroized).
     pub fn make_ballot(
         &self,
         credential: &Credential,
         choices: &[Vec<u64>],
-    ) -> Result<(Ballot, BallotSeed), VoteError> {
-        let seed = BallotSeed::random(&mut OsRng);
-        let mut ballot_id = [0u8; BALLOT_ID_LEN];
-        OsRng.fill_bytes(&mut ballot_id);
-        let ballot = Ballot::create(
-            &self.manifest,
-            &self.election_hash,
-            &self.key,
-            credential,
-            ballot_id,
-            choices,
-            &seed,
-        )
-        .map_err(|e| VoteError::Choice(e.to_string()))?;
-        Ok((ballot, seed))
+    ) -> Result<Ballot, VoteError> {
+        self.encrypt(credential, choices)?
+            .cast(&self.election_hash, credential)
+            .map_err(|e| VoteError::Choice(e.to_string()))
     }
 
     /// Checks a receipt against the ballot it is for.
     pub fn check_receipt(&self, ballot: &Ballot, receipt: &Receipt) -> Result<(), VoteError> {
         receipt
-            .verify(&self.manifest.board_key)
-            .map_err(|e| VoteError::BadReceipt(e.to_string()))?;
-        if receipt.base_hash != self.status.base_hash {
-            return Err(VoteError::BadReceipt(
-                "the receipt is for another election".into(),
-            ));
-        }
-        if receipt.ballot_id != ballot.ballot_id {
-            return Err(VoteError::BadReceipt(
-                "the receipt is for another ballot id".into(),
-            ));
-        }
-        if receipt.tracking_code != ballot.tracking_code(&self.election_hash) {
-            return Err(VoteError::BadReceipt(
-                "the receipt's tracking code is not this ballot's".into(),
-            ));
-        }
-        Ok(())
+            .verify_for(
+                &self.manifest.board_key,
+                &self.status.base_hash,
+                ReceiptKind::Ballot,
+                &ballot.ballot_id,
+                &ballot.tracking_code(&self.election_hash),
+            )
+            .map_err(|e| VoteError::BadReceipt(e.to_string()))
     }
 }
 
@@ -273,20 +278,16 @@ pub async fn cast(
     Ok(receipt)
 }
 
-/// Challenges (spoils) a ballot: reveals its seed and choices and returns what the board says
-/// the ballot encrypted, checked against the voter's own choices.
+/// Challenges (spoils) an encrypted ballot: signs it with its one-time ballot key (never the
+/// credential), reveals its seed and choices, and checks the board's answer: a signed receipt
+/// of kind `challenged` for this ballot, and the option names it encrypted, which must be the
+/// voter's own choices.
 pub async fn challenge(
     client: &Client,
     view: &VoterView,
-    ballot: Ballot,
-    seed: BallotSeed,
-    choices: Vec<Vec<u64>>,
+    pending: PendingBallot,
 ) -> Result<ChallengeAnswer, VoteError> {
-    let challenged = ChallengedBallot {
-        ballot,
-        seed,
-        choices,
-    };
+    let challenged = pending.challenge(&view.election_hash);
     let expected = challenged.chosen_options(&view.manifest);
     let answer = client.post_challenge(&challenged).await?;
     if answer.choices != expected {
@@ -295,11 +296,16 @@ pub async fn challenge(
             answer.choices, expected
         )));
     }
-    if answer.tracking_code != challenged.ballot.tracking_code(&view.election_hash) {
-        return Err(VoteError::BadReceipt(
-            "the challenge answer's tracking code is not this ballot's".into(),
-        ));
-    }
+    answer
+        .receipt
+        .verify_for(
+            &view.manifest.board_key,
+            &view.status.base_hash,
+            ReceiptKind::Challenged,
+            &challenged.ballot_id,
+            &challenged.tracking_code(&view.election_hash),
+        )
+        .map_err(|e| VoteError::BadReceipt(e.to_string()))?;
     Ok(answer)
 }
 
@@ -313,7 +319,7 @@ pub enum VoteOutcome {
     /// The ballot was challenged (nothing cast).
     Challenged {
         /// The board's answer.
-        answer: ChallengeAnswer,
+        answer: Box<ChallengeAnswer>,
     },
 }
 
@@ -326,13 +332,24 @@ pub async fn vote(
 ) -> Result<(VoterView, VoteOutcome), VoteError> {
     let view = VoterView::fetch(client).await?;
     let choices = parse_choices(&view.manifest, choice_names)?;
+    // Checked first, so a mistyped code is reported before anything is encrypted.
     let credential = view.credential(code)?;
-    let (ballot, seed) = view.make_ballot(&credential, &choices)?;
+    let pending = view.encrypt(&credential, &choices)?;
     if challenge_only {
-        let answer = challenge(client, &view, ballot, seed, choices).await?;
-        return Ok((view, VoteOutcome::Challenged { answer }));
+        // The credential signs nothing: the spoiled ballot is not linked to the member.
+        drop(credential);
+        let answer = challenge(client, &view, pending).await?;
+        return Ok((
+            view,
+            VoteOutcome::Challenged {
+                answer: Box::new(answer),
+            },
+        ));
     }
-    drop(seed);
+    // Cast: the seed (and with it the ballot key) is erased as the credential signs.
+    let ballot = pending
+        .cast(&view.election_hash, &credential)
+        .map_err(|e| VoteError::Choice(e.to_string()))?;
     let receipt = cast(client, &view, &ballot).await?;
     Ok((
         view,

@@ -111,13 +111,35 @@ impl Checkpoint {
     }
 }
 
-/// What the board hands a voter for an accepted ballot.
+/// Which kind of entry a receipt acknowledges: the name of the entry kind (docs/spec.md §7.5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReceiptKind {
+    /// A cast ballot (`ballot` entry): it counts (subject to the revote policy).
+    Ballot,
+    /// A challenged ballot (`challenged` entry): it never counts.
+    Challenged,
+}
+
+impl ReceiptKind {
+    /// The entry kind's name, as in the JSON and in the receipt message.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReceiptKind::Ballot => "ballot",
+            ReceiptKind::Challenged => "challenged",
+        }
+    }
+}
+
+/// What the board hands a voter for an accepted ballot or challenge.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Receipt {
     /// The election's H_B.
     #[serde(with = "crate::hash::hex32")]
     pub base_hash: Hash,
+    /// Whether the entry is a cast ballot or a challenge.
+    pub kind: ReceiptKind,
     /// The ballot id.
     #[serde(with = "crate::hash::hex16")]
     pub ballot_id: [u8; 16],
@@ -137,10 +159,12 @@ pub struct Receipt {
     pub signature: [u8; 64],
 }
 
-/// BLAKE3-derive("psephos v1 receipt", H_B ‖ ballot_id ‖ LE64(len code) ‖ code ‖ LE64(seq) ‖
-/// entry_hash ‖ LE64(tree_size) ‖ root).
+/// BLAKE3-derive("psephos v1 receipt", H_B ‖ LE64(len kind) ‖ kind ‖ ballot_id ‖
+/// LE64(len code) ‖ code ‖ LE64(seq) ‖ entry_hash ‖ LE64(tree_size) ‖ root), where kind is the
+/// ASCII entry kind, `ballot` or `challenged`.
 pub fn receipt_message(
     base: &Hash,
+    kind: ReceiptKind,
     ballot_id: &[u8; 16],
     code: &str,
     seq: u64,
@@ -149,6 +173,8 @@ pub fn receipt_message(
 ) -> Hash {
     let mut h = blake3::Hasher::new_derive_key(contexts::RECEIPT);
     h.update(base);
+    h.update(&(kind.as_str().len() as u64).to_le_bytes());
+    h.update(kind.as_str().as_bytes());
     h.update(ballot_id);
     h.update(&(code.len() as u64).to_le_bytes());
     h.update(code.as_bytes());
@@ -165,6 +191,7 @@ impl Receipt {
     pub fn sign(
         key: &SigningKey,
         base_hash: Hash,
+        kind: ReceiptKind,
         ballot_id: [u8; 16],
         tracking_code: String,
         seq: u64,
@@ -174,6 +201,7 @@ impl Receipt {
     ) -> Self {
         let msg = receipt_message(
             &base_hash,
+            kind,
             &ballot_id,
             &tracking_code,
             seq,
@@ -182,6 +210,7 @@ impl Receipt {
         );
         Receipt {
             base_hash,
+            kind,
             ballot_id,
             tracking_code,
             seq,
@@ -195,11 +224,44 @@ impl Receipt {
         }
     }
 
+    /// Checks the receipt for one ballot the voter holds: [`Receipt::verify`], then that it
+    /// names this election (H_B), this kind of entry, this ballot id and this tracking code.
+    /// The voter clients (web page and `psephos vote`) call this.
+    pub fn verify_for(
+        &self,
+        board_key: &[u8; 32],
+        base_hash: &Hash,
+        kind: ReceiptKind,
+        ballot_id: &[u8; 16],
+        tracking_code: &str,
+    ) -> Result<(), CheckpointError> {
+        self.verify(board_key)?;
+        if self.base_hash != *base_hash {
+            return Err(CheckpointError::Inconsistent("it is for another election"));
+        }
+        if self.kind != kind {
+            return Err(CheckpointError::Inconsistent(match kind {
+                ReceiptKind::Ballot => "it acknowledges a challenge, not a cast ballot",
+                ReceiptKind::Challenged => "it acknowledges a cast ballot, not a challenge",
+            }));
+        }
+        if self.ballot_id != *ballot_id {
+            return Err(CheckpointError::Inconsistent("it is for another ballot id"));
+        }
+        if self.tracking_code != tracking_code {
+            return Err(CheckpointError::Inconsistent(
+                "its tracking code is not this ballot's",
+            ));
+        }
+        Ok(())
+    }
+
     /// Checks the receipt on its own: signatures and inclusion in its checkpoint.
     pub fn verify(&self, board_key: &[u8; 32]) -> Result<(), CheckpointError> {
         self.checkpoint.verify(board_key, &self.base_hash)?;
         let msg = receipt_message(
             &self.base_hash,
+            self.kind,
             &self.ballot_id,
             &self.tracking_code,
             self.seq,

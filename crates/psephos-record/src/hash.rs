@@ -16,6 +16,8 @@ pub mod contexts {
     pub const ENTRY: &str = "psephos v1 log entry";
     /// A ballot's content hash (signed by the credential, source of the tracking code).
     pub const BALLOT: &str = "psephos v1 ballot";
+    /// The hiding commitment to a voter's credential that a ballot's proofs are bound to.
+    pub const CREDENTIAL_COMMITMENT: &str = "psephos v1 credential commitment";
     /// The message a checkpoint signature covers.
     pub const CHECKPOINT: &str = "psephos v1 checkpoint";
     /// The message a receipt signature covers.

@@ -27,8 +27,10 @@ pub mod signature;
 pub mod timestamp;
 pub mod tracking;
 
-pub use ballot::{Ballot, BallotError, ChallengedBallot};
-pub use checkpoint::{Checkpoint, Receipt};
+pub use ballot::{
+    Ballot, BallotError, ChallengedBallot, EncryptedBallot, PendingBallot, SpoiledCiphertexts,
+};
+pub use checkpoint::{Checkpoint, Receipt, ReceiptKind};
 pub use credential::Credential;
 pub use entry::Entry;
 pub use lifecycle::Phase;

@@ -1,16 +1,18 @@
 //! The voter's client in plain Rust: everything the page does with the election's crypto, with
 //! JSON text in and out. [`crate`] wraps it for JavaScript; native tests drive it directly.
 //!
-//! The seed of a ballot stays here, never in JavaScript: [`Client::challenge_body`] reveals it
-//! (the voter challenged), [`Client::forget_seed`] zeroizes it (the voter cast).
+//! The seed and the blinding of a ballot, and the credential, stay here, never in JavaScript:
+//! [`Client::challenge_body`] reveals the seed (the voter challenged; the one-time ballot key
+//! signs, never the credential), [`Client::cast_body`] zeroizes it and only then has the
+//! credential sign (the voter cast).
 
 use std::fmt;
 
 use psephos_crypto::contest::BALLOT_ID_LEN;
 use psephos_crypto::group::{hex32, Element, FixedBase};
 use psephos_crypto::nonce::BallotSeed;
-use psephos_record::ballot::{Ballot, ChallengedBallot};
-use psephos_record::checkpoint::{Checkpoint, Receipt};
+use psephos_record::ballot::{Ballot, ChallengedBallot, PendingBallot};
+use psephos_record::checkpoint::{Checkpoint, Receipt, ReceiptKind};
 use psephos_record::credential::{self, Credential};
 use psephos_record::evidence::{self, CheckedElection, Claimed, ElectionEvidence, EvidenceError};
 use psephos_record::hash::Hash;
@@ -38,7 +40,7 @@ pub enum ClientError {
     Selection(String),
     /// The ballot could not be built.
     Ballot(psephos_record::BallotError),
-    /// No encrypted ballot is waiting for a challenge.
+    /// No encrypted ballot is waiting to be cast or challenged.
     NoPendingBallot,
     /// The browser gave no randomness.
     Randomness,
@@ -63,7 +65,7 @@ impl fmt::Display for ClientError {
             ClientError::Selection(why) => f.write_str(why),
             ClientError::Ballot(e) => write!(f, "the ballot could not be encrypted: {e}"),
             ClientError::NoPendingBallot => {
-                f.write_str("there is no encrypted ballot to challenge")
+                f.write_str("there is no encrypted ballot to cast or challenge")
             }
             ClientError::Randomness => {
                 f.write_str("the browser could not provide secure randomness")
@@ -191,10 +193,11 @@ pub fn verify_checkpoint(
         .map_err(|e| ClientError::BadCheckpoint(e.to_string()))
 }
 
+/// The encrypted ballot between encryption and the voter's choice, with its secrets and the
+/// credential that will sign it if (and only when) the voter presses Cast.
 struct Pending {
-    ballot: Ballot,
-    seed: BallotSeed,
-    choices: Vec<Vec<u64>>,
+    ballot: PendingBallot,
+    credential: Credential,
 }
 
 /// Fetch-and-check step, before anything is encrypted: the election the board served
@@ -323,9 +326,10 @@ impl Client {
         Ok(())
     }
 
-    /// Encrypts and proves `choices` (JSON: per question a 0/1 per option) under a fresh
-    /// seed and ballot id, signed with the credential of `code`. Returns
-    /// `{"ballot": Ballot, "tracking_code", "ballot_id"}`; the seed stays here.
+    /// Encrypts and proves `choices` (JSON: per question a 0/1 per option) for the credential
+    /// of `code`, under a fresh seed, blinding and ballot id. Nothing is signed yet. Returns
+    /// `{"ballot": EncryptedBallot, "tracking_code", "ballot_id"}`; the secrets stay here
+    /// until [`Client::cast_body`] or [`Client::challenge_body`].
     pub fn encrypt_ballot(
         &mut self,
         code: &str,
@@ -337,45 +341,42 @@ impl Client {
             serde_json::from_str(choices_json).map_err(malformed("choices"))?;
         self.check_choices(&choices)?;
         let credential = Credential::from_code(&self.base_hash, code)?;
-        let seed = BallotSeed::from_bytes(random_bytes::<32>()?);
-        let ballot_id = random_bytes::<BALLOT_ID_LEN>()?;
-        let ballot = Ballot::create(
+        let ballot = PendingBallot::encrypt(
             &self.manifest,
             &self.election_hash,
             &self.key,
-            &credential,
-            ballot_id,
-            &choices,
-            &seed,
-        )?;
-        let tracking_code = ballot.tracking_code(&self.election_hash);
-        let out = json!({
-            "ballot": &ballot,
-            "tracking_code": tracking_code,
-            "ballot_id": hex32_16(&ballot_id),
-        });
-        self.pending = Some(Pending {
-            ballot,
-            seed,
+            credential.public(),
+            random_bytes::<BALLOT_ID_LEN>()?,
             choices,
+            BallotSeed::from_bytes(random_bytes::<32>()?),
+            random_bytes::<32>()?,
+        )?;
+        let encrypted = ballot.encrypted();
+        let out = json!({
+            "ballot": encrypted,
+            "tracking_code": encrypted.tracking_code(&self.election_hash),
+            "ballot_id": hex32_16(&encrypted.ballot_id),
         });
+        self.pending = Some(Pending { ballot, credential });
         Ok(out.to_string())
     }
 
-    /// The voter casts the pending ballot: its seed is zeroized and can no longer be revealed.
-    pub fn forget_seed(&mut self) {
-        self.pending = None;
+    /// The voter pressed Cast: the pending ballot's seed is zeroized (it can never be
+    /// challenged any more), then the credential signs the cast message. Returns the `Ballot`
+    /// JSON to post to /api/ballots (and to re-post, unchanged, on a retry).
+    pub fn cast_body(&mut self) -> Result<String, ClientError> {
+        let Pending { ballot, credential } =
+            self.pending.take().ok_or(ClientError::NoPendingBallot)?;
+        let ballot = ballot.cast(&self.election_hash, &credential)?;
+        serde_json::to_string(&ballot).map_err(malformed("ballot"))
     }
 
-    /// The voter challenges the pending ballot: returns the `ChallengedBallot` JSON to post
-    /// to /api/challenges (seed and choices revealed). The ballot can no longer be cast.
+    /// The voter pressed Challenge: returns the `ChallengedBallot` JSON to post to
+    /// /api/challenges, signed by the ballot's one-time key (no credential), with the seed and
+    /// choices revealed. The ballot can no longer be cast.
     pub fn challenge_body(&mut self) -> Result<String, ClientError> {
-        let p = self.pending.take().ok_or(ClientError::NoPendingBallot)?;
-        let challenged = ChallengedBallot {
-            ballot: p.ballot,
-            seed: p.seed,
-            choices: p.choices,
-        };
+        let Pending { ballot, .. } = self.pending.take().ok_or(ClientError::NoPendingBallot)?;
+        let challenged = ballot.challenge(&self.election_hash);
         serde_json::to_string(&challenged).map_err(malformed("challenged ballot"))
     }
 
@@ -387,37 +388,47 @@ impl Client {
         c.check_opening(&self.manifest, &self.election_hash, &self.key)
             .map_err(|_| ClientError::OpeningMismatch)?;
         Ok(json!({
-            "tracking_code": c.ballot.tracking_code(&self.election_hash),
+            "tracking_code": c.tracking_code(&self.election_hash),
             "choices": c.chosen_options(&self.manifest),
         })
         .to_string())
     }
 
-    /// Verifies the board's receipt for `ballot_json`: signatures and inclusion under the
-    /// manifest's board key, and that it names this election, this ballot id and this
-    /// ballot's tracking code.
+    /// Verifies the board's receipt for the body the page posted (`body_json`: a cast
+    /// `Ballot` or a `ChallengedBallot`): signatures and inclusion under the manifest's board
+    /// key, and that it names this election, the right kind of entry (`ballot` for a cast,
+    /// `challenged` for a challenge), this ballot id and this ballot's tracking code.
     pub fn verify_receipt_for(
         &self,
         receipt_json: &str,
-        ballot_json: &str,
+        body_json: &str,
     ) -> Result<(), ClientError> {
         let receipt: Receipt = serde_json::from_str(receipt_json).map_err(malformed("receipt"))?;
-        let ballot: Ballot = serde_json::from_str(ballot_json).map_err(malformed("ballot"))?;
+        let (kind, ballot_id, code) = match serde_json::from_str::<Ballot>(body_json) {
+            Ok(b) => (
+                ReceiptKind::Ballot,
+                b.ballot_id,
+                b.tracking_code(&self.election_hash),
+            ),
+            Err(_) => {
+                let c: ChallengedBallot =
+                    serde_json::from_str(body_json).map_err(malformed("ballot"))?;
+                (
+                    ReceiptKind::Challenged,
+                    c.ballot_id,
+                    c.tracking_code(&self.election_hash),
+                )
+            }
+        };
         receipt
-            .verify(&self.manifest.board_key)
-            .map_err(|e| ClientError::BadReceipt(e.to_string()))?;
-        if receipt.base_hash != self.base_hash {
-            return Err(ClientError::BadReceipt("it is for another election".into()));
-        }
-        if receipt.ballot_id != ballot.ballot_id {
-            return Err(ClientError::BadReceipt("it is for another ballot".into()));
-        }
-        if receipt.tracking_code != ballot.tracking_code(&self.election_hash) {
-            return Err(ClientError::BadReceipt(
-                "its tracking code is not this ballot's".into(),
-            ));
-        }
-        Ok(())
+            .verify_for(
+                &self.manifest.board_key,
+                &self.base_hash,
+                kind,
+                &ballot_id,
+                &code,
+            )
+            .map_err(|e| ClientError::BadReceipt(e.to_string()))
     }
 }
 
@@ -536,28 +547,57 @@ mod tests {
         )
     }
 
+    fn joint_key(status: &str) -> Element {
+        let v: Value = serde_json::from_str(status).unwrap();
+        Element::from_hex(v["joint_key"].as_str().unwrap()).unwrap()
+    }
+
     #[test]
     fn encrypt_challenge_and_open() {
         let s = served();
         let mut c = prepare(&s).unwrap();
         let out: Value =
             serde_json::from_str(&c.encrypt_ballot(CODE, "[[0,0,1]]").unwrap()).unwrap();
-        let ballot: Ballot = serde_json::from_value(out["ballot"].clone()).unwrap();
-        ballot
-            .verify(c.manifest(), &s.election_hash, &s.key)
-            .unwrap();
-        assert_eq!(out["tracking_code"], ballot.tracking_code(&s.election_hash));
+        let encrypted: psephos_record::EncryptedBallot =
+            serde_json::from_value(out["ballot"].clone()).unwrap();
+        assert_eq!(out["tracking_code"], encrypted.tracking_code(&s.election_hash));
         let body = c.challenge_body().unwrap();
+        // Signed by the one-time ballot key: no credential anywhere in the challenge.
+        let credential = Credential::from_code(&c.base_hash, CODE).unwrap().public();
+        assert!(!body.contains("credential"));
+        assert!(!body.contains(&psephos_record::hash::to_hex(&credential)));
+        let challenged: ChallengedBallot = serde_json::from_str(&body).unwrap();
+        challenged
+            .verify(c.manifest(), &s.election_hash, &FixedBase::new(s.key))
+            .unwrap();
         let opened: Value = serde_json::from_str(&c.check_opening(&body).unwrap()).unwrap();
         assert_eq!(opened["choices"], json!([["Neither"]]));
         assert_eq!(opened["tracking_code"], out["tracking_code"]);
         assert_eq!(c.challenge_body().unwrap_err().code(), "no_pending_ballot");
+        // A challenged ballot is spent: it can no longer be cast.
+        assert_eq!(c.cast_body().unwrap_err().code(), "no_pending_ballot");
         // A tampered opening is caught.
         let tampered = body.replace("[[0,0,1]]", "[[1,0,0]]");
         assert_eq!(
             c.check_opening(&tampered).unwrap_err().code(),
             "challenge_mismatch"
         );
+    }
+
+    /// Cast signs only at Cast, and a cast ballot can no longer be challenged.
+    #[test]
+    fn cast_signs_with_the_credential_at_cast_only() {
+        let s = served();
+        let mut c = prepare(&s).unwrap();
+        let out: Value =
+            serde_json::from_str(&c.encrypt_ballot(CODE, "[[0,1,0]]").unwrap()).unwrap();
+        let body = c.cast_body().unwrap();
+        let ballot: Ballot = serde_json::from_str(&body).unwrap();
+        ballot
+            .verify(c.manifest(), &s.election_hash, &s.key)
+            .unwrap();
+        assert_eq!(out["tracking_code"], ballot.tracking_code(&s.election_hash));
+        assert_eq!(c.challenge_body().unwrap_err().code(), "no_pending_ballot");
     }
 
     #[test]

@@ -13,10 +13,12 @@
 //! // checks H_E and K against the board's signed log, then builds K's table once
 //! const election = prepare(manifestText, statusText, evidenceText);
 //! show(election.fingerprint());                              // compare it out of band
-//! const { ballot, tracking_code, ballot_id } = JSON.parse(
-//!     election.encrypt_ballot(code, JSON.stringify([[0, 0, 1]])));
-//! // challenge:  POST election.challenge_body() to /api/challenges; election.check_opening(it)
-//! // cast:       election.forget_seed(); POST ballot; election.verify_receipt(receipt, ballot)
+//! const { tracking_code, ballot_id } = JSON.parse(
+//!     election.encrypt_ballot(code, JSON.stringify([[0, 0, 1]])));   // nothing signed yet
+//! // challenge:  body = election.challenge_body(); election.check_opening(body);
+//! //             POST body to /api/challenges; election.verify_receipt(answer.receipt, body)
+//! // cast:       body = election.cast_body(); POST body to /api/ballots (re-post it on a
+//! //             retry); election.verify_receipt(receipt, body)
 //! ```
 #![deny(missing_docs)]
 #![cfg_attr(
@@ -77,24 +79,28 @@ pub fn check_election(
 
 #[wasm_bindgen]
 impl Election {
-    /// Encrypts, proves and signs a ballot with a fresh seed and ballot id.
+    /// Encrypts and proves a ballot for the credential of the voting code `code`, with a fresh
+    /// seed, blinding and ballot id; nothing is signed yet.
     ///
     /// `choices_json`: per question, a 0/1 per option, e.g. `[[0,0,1]]`. Returns
-    /// `{"ballot": <Ballot>, "tracking_code": "...", "ballot_id": "<hex>"}`. The seed stays
-    /// inside until [`Election::challenge_body`] or [`Election::forget_seed`].
+    /// `{"ballot": <EncryptedBallot>, "tracking_code": "...", "ballot_id": "<hex>"}`. The
+    /// secrets stay inside until [`Election::cast_body`] or [`Election::challenge_body`].
     pub fn encrypt_ballot(&mut self, code: &str, choices_json: &str) -> Result<String, JsError> {
         self.inner
             .encrypt_ballot(code, choices_json)
             .map_err(js_error)
     }
 
-    /// The voter casts: zeroizes the pending ballot's seed.
-    pub fn forget_seed(&mut self) {
-        self.inner.forget_seed();
+    /// The voter pressed Cast: zeroizes the pending ballot's seed, then signs it with the
+    /// credential (the only signature a credential makes). Returns the `Ballot` JSON to post
+    /// to `/api/ballots`; a retry re-posts the same text. Throws `no_pending_ballot`.
+    pub fn cast_body(&mut self) -> Result<String, JsError> {
+        self.inner.cast_body().map_err(js_error)
     }
 
-    /// The voter challenges: the `ChallengedBallot` JSON (ballot, seed, choices) to post to
-    /// `/api/challenges`. The pending ballot is spent.
+    /// The voter pressed Challenge: the `ChallengedBallot` JSON (ballot, spoil signature by
+    /// the one-time ballot key, seed, choices) to post to `/api/challenges`. No credential is
+    /// involved. The pending ballot is spent.
     pub fn challenge_body(&mut self) -> Result<String, JsError> {
         self.inner.challenge_body().map_err(js_error)
     }
@@ -106,11 +112,12 @@ impl Election {
         self.inner.check_opening(challenged_json).map_err(js_error)
     }
 
-    /// Verifies the board's receipt for a ballot: signatures, inclusion proof, election,
-    /// ballot id and tracking code. Returns true or throws `bad_receipt`.
-    pub fn verify_receipt(&self, receipt_json: &str, ballot_json: &str) -> Result<bool, JsError> {
+    /// Verifies the board's receipt for the body the page posted (a cast ballot, or a
+    /// challenge: the receipt must then be of kind `challenged`): signatures, inclusion proof,
+    /// election, kind, ballot id and tracking code. Returns true or throws `bad_receipt`.
+    pub fn verify_receipt(&self, receipt_json: &str, body_json: &str) -> Result<bool, JsError> {
         self.inner
-            .verify_receipt_for(receipt_json, ballot_json)
+            .verify_receipt_for(receipt_json, body_json)
             .map(|()| true)
             .map_err(js_error)
     }

@@ -27,6 +27,7 @@ const BOARD_MESSAGES = {
   malformed: 'The board could not read this ballot. Reload the page and try again.',
   duplicate_ballot: 'This ballot id was already used. Encrypt your ballot again.',
   challenge_mismatch: 'The board could not re-create the challenged ballot from its revealed randomness.',
+  spoiled_ballot_cast: 'This ballot reuses the randomness of a challenged (spoiled) ballot, which can never be cast. Encrypt your ballot again.',
   rate_limited: 'Too many attempts from this connection. Wait a minute and try again (it is safe to retry).',
   payload_too_large: 'The ballot is too large for the board. Reload the page and try again.',
 };
@@ -100,7 +101,7 @@ function download(link, text, filename) {
 const state = {
   election: null,   // the module's prepared election
   manifest: null,   // parsed, for rendering only
-  ballot: null,     // {text, trackingCode, ballotId} of the encrypted, not yet cast/challenged ballot
+  ballot: null,     // {text, trackingCode, ballotId}: text is the signed cast body, once Cast was pressed
   selectedNames: null,
 };
 
@@ -279,6 +280,7 @@ function encrypt(event) {
   let out;
   const t0 = performance.now();
   try {
+    // Nothing is signed here: the credential signs only when the voter presses Cast.
     out = JSON.parse(state.election.encrypt_ballot(code, JSON.stringify(choices)));
   } catch (e) {
     const err = moduleError(e);
@@ -288,7 +290,7 @@ function encrypt(event) {
   const ms = performance.now() - t0;
   document.body.dataset.encryptMs = ms.toFixed(2);
   console.log(`psephos: ballot encrypted and proved in ${ms.toFixed(2)} ms`);
-  state.ballot = { text: JSON.stringify(out.ballot), trackingCode: out.tracking_code, ballotId: out.ballot_id };
+  state.ballot = { text: null, trackingCode: out.tracking_code, ballotId: out.ballot_id };
   state.selectedNames = names;
   $('tracking-code').textContent = out.tracking_code;
   showChosen(names);
@@ -303,15 +305,23 @@ function encrypt(event) {
 }
 
 async function cast() {
-  // From the first attempt on, the ballot may have reached the board: it must never be
-  // challenged (opened) any more, so its seed goes now.
-  state.election.forget_seed();
+  const ballot = state.ballot;
+  if (ballot.text === null) {
+    // Pressing Cast is what signs: the module erases the ballot's seed (from the first
+    // attempt on, the ballot may reach the board, so it must never be challenged) and only
+    // then signs it with the credential of the voting code. A retry re-sends the same text.
+    try {
+      ballot.text = state.election.cast_body();
+    } catch (e) {
+      say($('cast-message'), `The ballot could not be signed: ${moduleError(e).message}`, 'error');
+      return;
+    }
+  }
   $('cast').disabled = true;
   $('challenge').disabled = true;
   $('challenge').hidden = true;
   $('retry').hidden = true;
   say($('cast-message'), 'Sending your encrypted ballot…');
-  const ballot = state.ballot;
   let receiptText;
   try {
     receiptText = await postText('/api/ballots', ballot.text);
@@ -397,16 +407,26 @@ async function challenge() {
     say(check, 'WARNING: the encrypted ballot does NOT match what you selected. Do not vote from this device; report this to the election officials.', 'error');
   }
   document.body.dataset.challengedChoices = JSON.stringify(opened.choices);
+  $('challenged-board-link').href = `/board?code=${encodeURIComponent(opened.tracking_code)}`;
   show('challenged');
+  const lookUp = `Afterwards, look up the spoiled tracking code ${opened.tracking_code} on the public board: it must say "challenged" (never counted). If it says anything else, report it to the election officials.`;
   try {
-    const answer = JSON.parse(await postText('/api/challenges', body));
+    const answerText = await postText('/api/challenges', body);
+    const answer = JSON.parse(answerText);
+    // The board's signed receipt says the entry is a challenge (kind "challenged") of this
+    // very ballot: evidence, kept by the voter, that it was never cast.
+    state.election.verify_receipt(JSON.stringify(answer.receipt), body);
+    download($('challenged-receipt-download'), JSON.stringify(answer.receipt), `psephos-challenge-receipt-${ballot.trackingCode}.json`);
+    $('challenged-receipt-download').hidden = false;
     if (same) {
-      say(check, `This device re-created the ballot from its randomness and it matches what you selected. The opened ballot is entry ${answer.seq} of the public board, where anyone can check it.`, 'ok');
+      say(check, `This device re-created the ballot from its randomness and it matches what you selected. The board's signed receipt (checked on this device) says the opened ballot is entry ${answer.receipt.seq} of the public board, as a challenge. ${lookUp}`, 'ok');
     }
   } catch (e) {
-    const why = e instanceof NetworkError ? 'the board could not be reached' : (BOARD_MESSAGES[e.code] || e.message);
+    const why = e instanceof NetworkError ? 'the board could not be reached'
+      : e instanceof BoardError ? (BOARD_MESSAGES[e.code] || e.message)
+        : `its receipt does NOT verify (${moduleError(e).message})`;
     if (same) {
-      say(check, `This device re-created the ballot from its randomness and it matches what you selected. (The opened ballot could not be posted to the public board: ${why}. It was never cast.)`, 'ok');
+      say(check, `This device re-created the ballot from its randomness and it matches what you selected. (The opened ballot could not be posted to the public board, or its receipt was wrong: ${why}. It was never cast: no credential signed it.)`, 'ok');
     }
   }
 }

@@ -13,7 +13,7 @@ use psephos_crypto::nonce::BallotSeed;
 use psephos_record::credential::generate_code;
 use psephos_record::entry::{AcceptanceEntry, DecryptionEntry, Entry, RawLine, SharesEntry};
 use psephos_record::hash::Hash;
-use psephos_record::{Ballot, Credential, Manifest, Phase};
+use psephos_record::{Ballot, Credential, Manifest, PendingBallot, Phase};
 use rand_core::{OsRng, RngCore};
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
@@ -439,6 +439,23 @@ impl Opened {
             &BallotSeed::random(&mut OsRng),
         )
         .expect("ballot")
+    }
+
+    /// A ballot encrypted and proved for `cred` but not yet cast or challenged.
+    pub fn pending(&self, cred: &Credential, choices: &[Vec<u64>]) -> PendingBallot {
+        let mut blinding = [0u8; 32];
+        OsRng.fill_bytes(&mut blinding);
+        PendingBallot::encrypt(
+            &self.manifest,
+            &self.election_hash,
+            &self.key,
+            cred.public(),
+            random_id(),
+            choices.to_vec(),
+            BallotSeed::random(&mut OsRng),
+            blinding,
+        )
+        .expect("pending ballot")
     }
 
     /// A valid choice for the bench manifest, varying with `i`.
