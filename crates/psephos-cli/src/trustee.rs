@@ -564,7 +564,7 @@ impl TallyAudit {
 }
 
 /// Re-derives the encrypted tally from the log: every ballot's signature and proofs, its
-/// credential on the roll, the revote policy, and the homomorphic sum of the counted ballots,
+/// credential on the roll, no spoiled randomness cast, the revote policy, and the homomorphic sum of the counted ballots,
 /// which must equal the `tally` entry.
 pub fn audit_tally(entries: &[Entry]) -> Result<(TallyAudit, OpenEntry, TallyEntry), TrusteeError> {
     let manifest = manifest_of(entries)?;
@@ -607,6 +607,25 @@ pub fn audit_tally(entries: &[Entry]) -> Result<(TallyAudit, OpenEntry, TallyEnt
         })
         .collect();
     let h_e = open.election_hash;
+    // A cast ballot must not repeat the randomness an earlier challenge revealed (the board's
+    // and the verifier's rule, docs/spec.md §7.4).
+    let mut spoiled = psephos_record::SpoiledCiphertexts::new();
+    let mut cast_index = 0usize;
+    for e in entries {
+        match e {
+            Entry::Challenged(c) => spoiled.insert(c),
+            Entry::Ballot(b) => {
+                spoiled.check(&b.ballot).map_err(|e| {
+                    check(format!(
+                        "ballot {cast_index} ({}) is a spoiled ballot cast: {e}",
+                        b.tracking_code
+                    ))
+                })?;
+                cast_index += 1;
+            }
+            _ => {}
+        }
+    }
     ballots.par_iter().enumerate().try_for_each(|(i, b)| {
         if !roll.contains(&b.ballot.credential) {
             return Err(check(format!(
