@@ -14,6 +14,7 @@ use psephos_cli::server::{self, RunningBoard};
 use psephos_cli::trustee::{self, CeremonyOptions};
 use psephos_cli::voter::{self, VoterView};
 use psephos_e2e::TestStore;
+use psephos_record::Ballot;
 
 const BOARD_PASSPHRASE: &str = "e2e board passphrase";
 const PASS: &str = "e2e passphrase";
@@ -104,10 +105,10 @@ async fn torsion_signed_ballots_are_counted_and_the_tally_decrypts() {
         let mut choice = vec![0u64; 3];
         choice[i % 3] = 1;
         expected[i % 3] += 1;
-        let (mut ballot, _) = view.make_ballot(&cred, &[choice]).expect("ballot");
+        let mut ballot = view.make_ballot(&cred, &[choice]).expect("ballot");
         if i < 6 {
             let hash = ballot.hash(&view.election_hash);
-            ballot.signature = cred.sign_with_torsion(&hash, 1 + i);
+            ballot.signature = cred.sign_with_torsion(&Ballot::signed_message(&hash), 1 + i);
         }
         let receipt = voter::cast(&public, &view, &ballot)
             .await

@@ -1479,9 +1479,14 @@ pub struct ChallengeAnswer {
 
 async fn post_challenge(
     AxState(board): AxState<Board>,
-    peer: Option<ConnectInfo<SocketAddr>>,
+    client: Option<axum::Extension<crate::http::ClientAddr>>,
+    peer: Option<ConnectInfo<std::net::SocketAddr>>,
     body: Body,
 ) -> Result<Json<ChallengeAnswer>, ApiError> {
+    // The client as the trusted-proxy rules see it (`http::proxy`), else the peer.
+    let client_ip = client
+        .map(|axum::Extension(c)| c.ip)
+        .or_else(|| peer.map(|ConnectInfo(a)| a.ip()));
     let challenged: ChallengedBallot = cpu(move || parse(body)).await??;
     let (manifest, opened) = {
         let st = board.state();
@@ -1507,8 +1512,8 @@ async fn post_challenge(
         return Err(ApiError::DuplicateBallot);
     }
     // Challenges carry no credential: they are limited per client address.
-    if let (Some(limiter), Some(ConnectInfo(addr))) = (&board.inner.challenge_limiter, peer) {
-        if !limiter.allow(addr.ip()) {
+    if let (Some(limiter), Some(ip)) = (&board.inner.challenge_limiter, client_ip) {
+        if !limiter.allow(ip) {
             return Err(ApiError::RateLimited);
         }
     }

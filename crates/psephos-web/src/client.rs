@@ -547,10 +547,6 @@ mod tests {
         )
     }
 
-    fn joint_key(status: &str) -> Element {
-        let v: Value = serde_json::from_str(status).unwrap();
-        Element::from_hex(v["joint_key"].as_str().unwrap()).unwrap()
-    }
 
     #[test]
     fn encrypt_challenge_and_open() {
