@@ -306,11 +306,6 @@ pub async fn ceremony(
             "trustee index {index} is out of range: this election has trustees 1 to {n}"
         )));
     }
-    if let Some(seq) = acceptance_of(&follower.entries, index) {
-        if blocking(|| store.has_share(&base))? {
-            return Err(TrusteeError::AlreadyComplete { index, seq });
-        }
-    }
 
     // 1. The transport key (a restart finds it already there and goes on).
     let mine = secret.public_element();
@@ -333,6 +328,12 @@ pub async fn ceremony(
                 .post_trustee("key", &secret.public_key(index, &base, &mut OsRng))
                 .await
                 .map_err(|e| explain_post(index, e))?;
+        }
+    }
+    // Done before? (Only once this key file is known to be this index's.)
+    if let Some(seq) = acceptance_of(&follower.entries, index) {
+        if blocking(|| store.has_share(&base))? {
+            return Err(TrusteeError::AlreadyComplete { index, seq });
         }
     }
     wait_for(

@@ -169,7 +169,7 @@ impl Polynomial {
     /// Restores what [`Polynomial::to_bytes`] wrote; `None` for a length that is not a
     /// positive multiple of 32 or a non-canonical scalar.
     pub fn from_bytes(bytes: &[u8]) -> Option<Self> {
-        if bytes.is_empty() || bytes.len() % 32 != 0 {
+        if bytes.is_empty() || !bytes.len().is_multiple_of(32) {
             return None;
         }
         let coefficients = bytes
