@@ -171,7 +171,8 @@ fn timestamps_have_one_form() {
 
 #[test]
 fn incomplete_manifests_fail_check_1() {
-    let edits: [(&str, &dyn Fn(&mut Manifest)); 7] = [
+    type Edit<'a> = (&'a str, &'a dyn Fn(&mut Manifest));
+    let edits: [Edit; 7] = [
         ("no questions", &|m| m.questions.clear()),
         ("empty title", &|m| m.title.clear()),
         ("blank title", &|m| m.title = " \t".into()),
