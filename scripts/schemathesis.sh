@@ -32,8 +32,13 @@ if [ ! -x "$VENV/bin/schemathesis" ]; then
     "$VENV/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$VERSION"
 fi
 
-cargo build --quiet -p psephos-cli --bin psephos
-PSEPHOS="$ROOT/target/debug/psephos"
+# PSEPHOS_BIN: a `psephos` already built (scripts/test.sh passes the one `cargo test` built).
+if [ -n "${PSEPHOS_BIN:-}" ]; then
+    PSEPHOS="$PSEPHOS_BIN"
+else
+    cargo build --quiet -p psephos-cli --bin psephos
+    PSEPHOS="$ROOT/target/debug/psephos"
+fi
 
 WORK="$(mktemp -d)"
 board_pid=""

@@ -96,6 +96,8 @@ for c in "$(command -v wasm-bindgen 2>/dev/null || true)" "${CARGO_HOME:-$HOME/.
     if [ -n "$c" ] && [ -x "$c" ] && [ "$("$c" --version 2>/dev/null)" = "wasm-bindgen 0.2.100" ]; then bindgen_ok=1; fi
 done
 [ "$bindgen_ok" = 1 ] || to_install+=("wasm-bindgen-cli 0.2.100 (cargo install; web bundle)")
+[ -x "${SCHEMATHESIS_VENV:-$HOME/.cache/psephos/schemathesis-4.32.5}/bin/schemathesis" ] ||
+    to_install+=("schemathesis 4.32.5 (pip, into a venv under ~/.cache/psephos; schemathesis step)")
 [ -d tests/browser/node_modules/playwright-core ] ||
     to_install+=("npm packages of tests/browser/package-lock.json (npm ci into tests/browser/node_modules)")
 if [ ${#to_install[@]} -eq 0 ]; then
@@ -202,6 +204,16 @@ else
     section "browser test: tests/browser/run.sh not present, skipped"
     results+=("browser tests: not present, skipped")
 fi
+
+# ---------------------------------------------------------------------------
+# schemathesis: requests generated from docs/openapi.json against a live board, bounded by a
+# fixed seed and a time budget (scripts/schemathesis.sh says what it installs).
+schemathesis_secs="${SCHEMATHESIS_MAX_TIME:-120}"
+begin "schemathesis against a live board, ${schemathesis_secs}s (scripts/schemathesis.sh)"
+SCHEMATHESIS_MAX_TIME="$schemathesis_secs" PSEPHOS_BIN="$ROOT/target/debug/psephos" \
+    ./scripts/schemathesis.sh 2>&1 | tee "$logs/schemathesis.log"
+results+=("schemathesis: $(grep -E -o '[0-9]+ generated' "$logs/schemathesis.log" | tail -n1 || echo '?') requests, no failure")
+end
 
 # ---------------------------------------------------------------------------
 begin "the work tree is unchanged (git status --porcelain)"
