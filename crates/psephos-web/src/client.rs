@@ -7,7 +7,7 @@
 use std::fmt;
 
 use psephos_crypto::contest::BALLOT_ID_LEN;
-use psephos_crypto::group::{hex32, Element, FixedBase};
+use psephos_crypto::group::{hex32, FixedBase};
 use psephos_crypto::nonce::BallotSeed;
 use psephos_record::ballot::{Ballot, ChallengedBallot};
 use psephos_record::checkpoint::{Checkpoint, Receipt};
@@ -433,7 +433,7 @@ fn hex32_16(id: &[u8; BALLOT_ID_LEN]) -> String {
 mod tests {
     use super::*;
     use ed25519_dalek::SigningKey;
-    use psephos_crypto::group::mul_g;
+    use psephos_crypto::group::{mul_g, Element};
     use psephos_record::checkpoint::Checkpoint;
     use psephos_record::entry::{entry_bytes, Entry, HexKey, OpenEntry, RollEntry};
     use psephos_record::evidence::EvidenceLine;
