@@ -879,6 +879,10 @@ async fn serves_web_pages_and_hashes_the_bundle() {
         &roll_body(&credentials(&init.base_hash, 1)),
     )
     .await;
+    // No evidence of an election key before there is one.
+    let (s, body) = api.get("/api/election/evidence").await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert!(String::from_utf8_lossy(&body).contains("election_not_open"));
     api.ok("/api/admin/open", Some(&init.admin_token), &json!({}))
         .await;
     // Every served file, by its path under the web directory.
