@@ -8,7 +8,7 @@ mod support;
 
 use std::process::Command;
 
-use psephos_record::{Credential, Entry};
+use psephos_record::{Ballot, Credential, Entry};
 use psephos_verify::checks::DEFAULT_CHUNK;
 use psephos_verify::testkit::{self, Record, Spec};
 use psephos_verify::{verify_dir, Options};
@@ -33,7 +33,7 @@ fn with_torsion_signatures(r: &mut Record, which: &[usize]) -> usize {
         };
         let hash = b.ballot.hash(&r.election_hash);
         let cred = credential_of(r, &b.ballot.credential);
-        b.ballot.signature = cred.sign_with_torsion(&hash, 1 + n % 7);
+        b.ballot.signature = cred.sign_with_torsion(&Ballot::signed_message(&hash), 1 + n % 7);
         // The single check accepts it (the old `verify_strict` refused every one).
         assert!(b.ballot.verify_signature(&hash).is_ok());
         r.set_entry(i, &Entry::Ballot(b));

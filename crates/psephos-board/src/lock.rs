@@ -81,10 +81,7 @@ impl StoreLock {
             Ok(StoreLock::Postgres(conn))
         } else {
             let dir = Path::new(location);
-            std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
-                path: dir.to_path_buf(),
-                source,
-            })?;
+            crate::store::create_store_dir(dir)?;
             let path = dir.join(LOCK_FILE_NAME);
             let file = OpenOptions::new()
                 .create(true)

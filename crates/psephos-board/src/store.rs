@@ -278,6 +278,20 @@ fn create_owner_only(path: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Creates the SQLite store's directory, its owner's only (existing ones are left alone). The
+/// store lock ([`crate::lock`]) and the store itself both create it through here, whichever
+/// comes first.
+pub(crate) fn create_store_dir(dir: &Path) -> Result<(), StoreError> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir).map_err(|source| StoreError::CreateDir {
+        path: dir.to_path_buf(),
+        source,
+    })
+}
+
 impl Store {
     /// Opens the store and applies any pending schema migrations.
     ///
@@ -296,17 +310,7 @@ impl Store {
     /// Opens (creating on first run) the SQLite store in directory `dir`,
     /// in WAL mode with `synchronous=FULL`, and migrates it.
     pub async fn open_sqlite(dir: &Path) -> Result<Store, StoreError> {
-        // A directory created here is its owner's only (existing ones are left alone).
-        let mut builder = std::fs::DirBuilder::new();
-        builder.recursive(true);
-        #[cfg(unix)]
-        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-        builder
-            .create(dir)
-            .map_err(|source| StoreError::CreateDir {
-                path: dir.to_path_buf(),
-                source,
-            })?;
+        create_store_dir(dir)?;
         let file = dir.join(SQLITE_FILE_NAME);
         create_owner_only(&file).map_err(|source| StoreError::CreateFile {
             path: file.clone(),

@@ -14,7 +14,7 @@ use psephos_board::bench::bench_manifest;
 use psephos_board::init_election;
 use psephos_record::entry::Entry;
 use psephos_record::signature;
-use psephos_record::Receipt;
+use psephos_record::{Ballot, Receipt};
 use reqwest::StatusCode;
 
 fn ballots_in(log: &[LogLine]) -> usize {
@@ -39,7 +39,7 @@ async fn torsion_signatures_accepted_counted_and_not_duplicable() {
     let mut first = None;
     for (i, cred) in creds.iter().enumerate().take(4) {
         let mut b = el.ballot(cred, &el.choices(i));
-        let hash = b.hash(&el.election_hash);
+        let hash = Ballot::signed_message(&b.hash(&el.election_hash));
         b.signature = cred.sign_with_torsion(&hash, 1 + i);
         let (status, body) = api.post("/api/ballots", None, &to_json(&b)).await;
         assert_eq!(status, StatusCode::OK, "voter {i}: {body}");
@@ -51,7 +51,7 @@ async fn torsion_signatures_accepted_counted_and_not_duplicable() {
     let mut posts = Vec::new();
     for (i, cred) in creds.iter().enumerate().skip(4).take(5) {
         let mut b = el.ballot(cred, &el.choices(i));
-        let hash = b.hash(&el.election_hash);
+        let hash = Ballot::signed_message(&b.hash(&el.election_hash));
         b.signature = cred.sign_with_torsion(&hash, i);
         let api = Api::new(&server.url);
         posts.push(tokio::spawn(async move {
@@ -68,7 +68,7 @@ async fn torsion_signatures_accepted_counted_and_not_duplicable() {
     // Nobody but the key's holder can vary a signature: adding a small-order point to R
     // changes k, so the old S no longer fits.
     let recorded = first.expect("a ballot");
-    let hash = recorded.hash(&el.election_hash);
+    let hash = Ballot::signed_message(&recorded.hash(&el.election_hash));
     let mut variant = recorded.clone();
     let mut r = [0u8; 32];
     r.copy_from_slice(&variant.signature[..32]);
@@ -95,7 +95,7 @@ async fn torsion_signatures_accepted_counted_and_not_duplicable() {
     .await;
     // A torsion signature that is otherwise wrong is still refused.
     let mut bad = el.ballot(&creds[9], &el.choices(9));
-    let hash = bad.hash(&el.election_hash);
+    let hash = Ballot::signed_message(&bad.hash(&el.election_hash));
     bad.signature = creds[9].sign_with_torsion(&hash, 3);
     bad.signature[40] ^= 1;
     expect_error(

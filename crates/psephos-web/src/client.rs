@@ -547,7 +547,6 @@ mod tests {
         )
     }
 
-
     #[test]
     fn encrypt_challenge_and_open() {
         let s = served();
@@ -556,7 +555,10 @@ mod tests {
             serde_json::from_str(&c.encrypt_ballot(CODE, "[[0,0,1]]").unwrap()).unwrap();
         let encrypted: psephos_record::EncryptedBallot =
             serde_json::from_value(out["ballot"].clone()).unwrap();
-        assert_eq!(out["tracking_code"], encrypted.tracking_code(&s.election_hash));
+        assert_eq!(
+            out["tracking_code"],
+            encrypted.tracking_code(&s.election_hash)
+        );
         let body = c.challenge_body().unwrap();
         // Signed by the one-time ballot key: no credential anywhere in the challenge.
         let credential = Credential::from_code(&c.base_hash, CODE).unwrap().public();

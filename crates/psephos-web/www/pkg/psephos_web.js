@@ -99,25 +99,66 @@ function takeFromExternrefTable0(idx) {
     return value;
 }
 /**
- * Checks the manifest (`GET /api/manifest`, its exact text) against the election status
- * (`GET /api/election`) and builds the table of the joint key once.
+ * Checks the election the board served — the manifest (`GET /api/manifest`, its exact
+ * text), the status (`GET /api/election`) and the evidence (`GET /api/election/evidence`) —
+ * against the board's signed log (`psephos_record::evidence::check_election`), then builds
+ * the table of the logged joint key once. Nothing can be encrypted otherwise.
  *
- * Throws `election_not_open` before the election has a key, `inconsistent` when the status
- * does not match the manifest, `malformed` for bad JSON.
+ * Throws `election_not_open` before the election has a key, `election_*` when the served
+ * election does not check out (e.g. `election_served_mismatch`: the status's key or H_E is
+ * not the logged one; `election_not_included`, `election_bad_checkpoint`), `malformed` for
+ * bad JSON.
  * @param {string} manifest_json
  * @param {string} status_json
+ * @param {string} evidence_json
  * @returns {Election}
  */
-export function prepare(manifest_json, status_json) {
+export function prepare(manifest_json, status_json, evidence_json) {
     const ptr0 = passStringToWasm0(manifest_json, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
     const len0 = WASM_VECTOR_LEN;
     const ptr1 = passStringToWasm0(status_json, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
     const len1 = WASM_VECTOR_LEN;
-    const ret = wasm.prepare(ptr0, len0, ptr1, len1);
+    const ptr2 = passStringToWasm0(evidence_json, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+    const len2 = WASM_VECTOR_LEN;
+    const ret = wasm.prepare(ptr0, len0, ptr1, len1, ptr2, len2);
     if (ret[2]) {
         throw takeFromExternrefTable0(ret[1]);
     }
     return Election.__wrap(ret[0]);
+}
+
+/**
+ * The same check as [`prepare`], for pages that only display the election (the results
+ * page): returns `{"fingerprint", "web_bundle_hash", "election_hash"}` or throws as
+ * [`prepare`] does.
+ * @param {string} manifest_json
+ * @param {string} status_json
+ * @param {string} evidence_json
+ * @returns {string}
+ */
+export function check_election(manifest_json, status_json, evidence_json) {
+    let deferred5_0;
+    let deferred5_1;
+    try {
+        const ptr0 = passStringToWasm0(manifest_json, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+        const len0 = WASM_VECTOR_LEN;
+        const ptr1 = passStringToWasm0(status_json, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+        const len1 = WASM_VECTOR_LEN;
+        const ptr2 = passStringToWasm0(evidence_json, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+        const len2 = WASM_VECTOR_LEN;
+        const ret = wasm.check_election(ptr0, len0, ptr1, len1, ptr2, len2);
+        var ptr4 = ret[0];
+        var len4 = ret[1];
+        if (ret[3]) {
+            ptr4 = 0; len4 = 0;
+            throw takeFromExternrefTable0(ret[2]);
+        }
+        deferred5_0 = ptr4;
+        deferred5_1 = len4;
+        return getStringFromWasm0(ptr4, len4);
+    } finally {
+        wasm.__wbindgen_free(deferred5_0, deferred5_1, 1);
+    }
 }
 
 /**
@@ -216,10 +257,20 @@ export class Election {
         wasm.__wbg_election_free(ptr, 0);
     }
     /**
-     * The voter casts: zeroizes the pending ballot's seed.
+     * The election fingerprint of the checked H_E (`XXXX-XXXX-…`), to show the voter.
+     * @returns {string}
      */
-    forget_seed() {
-        wasm.election_forget_seed(this.__wbg_ptr);
+    fingerprint() {
+        let deferred1_0;
+        let deferred1_1;
+        try {
+            const ret = wasm.election_fingerprint(this.__wbg_ptr);
+            deferred1_0 = ret[0];
+            deferred1_1 = ret[1];
+            return getStringFromWasm0(ret[0], ret[1]);
+        } finally {
+            wasm.__wbindgen_free(deferred1_0, deferred1_1, 1);
+        }
     }
     /**
      * Re-creates a challenged ballot from its seed and choices and compares. Returns
@@ -249,8 +300,9 @@ export class Election {
         }
     }
     /**
-     * The voter challenges: the `ChallengedBallot` JSON (ballot, seed, choices) to post to
-     * `/api/challenges`. The pending ballot is spent.
+     * The voter pressed Challenge: the `ChallengedBallot` JSON (ballot, spoil signature by
+     * the one-time ballot key, seed, choices) to post to `/api/challenges`. No credential is
+     * involved. The pending ballot is spent.
      * @returns {string}
      */
     challenge_body() {
@@ -272,11 +324,12 @@ export class Election {
         }
     }
     /**
-     * Encrypts, proves and signs a ballot with a fresh seed and ballot id.
+     * Encrypts and proves a ballot for the credential of the voting code `code`, with a fresh
+     * seed, blinding and ballot id; nothing is signed yet.
      *
      * `choices_json`: per question, a 0/1 per option, e.g. `[[0,0,1]]`. Returns
-     * `{"ballot": <Ballot>, "tracking_code": "...", "ballot_id": "<hex>"}`. The seed stays
-     * inside until [`Election::challenge_body`] or [`Election::forget_seed`].
+     * `{"ballot": <EncryptedBallot>, "tracking_code": "...", "ballot_id": "<hex>"}`. The
+     * secrets stay inside until [`Election::cast_body`] or [`Election::challenge_body`].
      * @param {string} code
      * @param {string} choices_json
      * @returns {string}
@@ -304,22 +357,39 @@ export class Election {
         }
     }
     /**
-     * Verifies the board's receipt for a ballot: signatures, inclusion proof, election,
-     * ballot id and tracking code. Returns true or throws `bad_receipt`.
+     * Verifies the board's receipt for the body the page posted (a cast ballot, or a
+     * challenge: the receipt must then be of kind `challenged`): signatures, inclusion proof,
+     * election, kind, ballot id and tracking code. Returns true or throws `bad_receipt`.
      * @param {string} receipt_json
-     * @param {string} ballot_json
+     * @param {string} body_json
      * @returns {boolean}
      */
-    verify_receipt(receipt_json, ballot_json) {
+    verify_receipt(receipt_json, body_json) {
         const ptr0 = passStringToWasm0(receipt_json, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
         const len0 = WASM_VECTOR_LEN;
-        const ptr1 = passStringToWasm0(ballot_json, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+        const ptr1 = passStringToWasm0(body_json, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
         const len1 = WASM_VECTOR_LEN;
         const ret = wasm.election_verify_receipt(this.__wbg_ptr, ptr0, len0, ptr1, len1);
         if (ret[2]) {
             throw takeFromExternrefTable0(ret[1]);
         }
         return ret[0] !== 0;
+    }
+    /**
+     * `{"fingerprint", "web_bundle_hash", "election_hash"}` of the checked election.
+     * @returns {string}
+     */
+    summary() {
+        let deferred1_0;
+        let deferred1_1;
+        try {
+            const ret = wasm.election_summary(this.__wbg_ptr);
+            deferred1_0 = ret[0];
+            deferred1_1 = ret[1];
+            return getStringFromWasm0(ret[0], ret[1]);
+        } finally {
+            wasm.__wbindgen_free(deferred1_0, deferred1_1, 1);
+        }
     }
     /**
      * The manifest's board key, hex.
@@ -335,6 +405,30 @@ export class Election {
             return getStringFromWasm0(ret[0], ret[1]);
         } finally {
             wasm.__wbindgen_free(deferred1_0, deferred1_1, 1);
+        }
+    }
+    /**
+     * The voter pressed Cast: zeroizes the pending ballot's seed, then signs it with the
+     * credential (the only signature a credential makes). Returns the `Ballot` JSON to post
+     * to `/api/ballots`; a retry re-posts the same text. Throws `no_pending_ballot`.
+     * @returns {string}
+     */
+    cast_body() {
+        let deferred2_0;
+        let deferred2_1;
+        try {
+            const ret = wasm.election_cast_body(this.__wbg_ptr);
+            var ptr1 = ret[0];
+            var len1 = ret[1];
+            if (ret[3]) {
+                ptr1 = 0; len1 = 0;
+                throw takeFromExternrefTable0(ret[2]);
+            }
+            deferred2_0 = ptr1;
+            deferred2_1 = len1;
+            return getStringFromWasm0(ptr1, len1);
+        } finally {
+            wasm.__wbindgen_free(deferred2_0, deferred2_1, 1);
         }
     }
 }
