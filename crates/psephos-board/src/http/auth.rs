@@ -36,7 +36,7 @@ pub async fn admin_only(State(board): State<Board>, req: Request, next: Next) ->
     }
     match require_admin(&board, req.headers()) {
         Ok(()) => next.run(req).await,
-        Err(e) => e.into_response(),
+        Err(e) => super::limits::closing(e.into_response()),
     }
 }
 
@@ -48,7 +48,7 @@ pub async fn trustee_only(State(board): State<Board>, req: Request, next: Next) 
     }
     match require_trustee(&board, req.headers()) {
         Ok(_) => next.run(req).await,
-        Err(e) => e.into_response(),
+        Err(e) => super::limits::closing(e.into_response()),
     }
 }
 

@@ -25,9 +25,21 @@ pub async fn refuse_oversized(State(max): State<usize>, req: Request, next: Next
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
     if declared.is_some_and(|len| len > max as u64) {
-        return ApiError::PayloadTooLarge.into_response();
+        return closing(ApiError::PayloadTooLarge.into_response());
     }
     next.run(req).await
+}
+
+/// Marks an answer given before the request's body was read: the connection is closed after
+/// it (the unread body is still on the wire), and `Connection: close` tells the client not to
+/// send its next request on it — without it, a pooled client races the close and its next
+/// request fails with an incomplete message.
+pub fn closing(mut response: Response) -> Response {
+    response.headers_mut().insert(
+        header::CONNECTION,
+        axum::http::HeaderValue::from_static("close"),
+    );
+    response
 }
 
 /// Gives the request body `timeout`, counted from now (its headers have arrived), to arrive
