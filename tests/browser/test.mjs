@@ -178,7 +178,7 @@ test('challenge a ballot: the revealed choice is the selected one, then cast aft
   await page.locator('#challenged-check').filter({ hasText: 'entry' }).waitFor({ timeout: 10000 });
   assert.match(await page.locator('#challenged-check').textContent(), /matches what you selected/);
   assert.match(await page.locator('#challenged-check').textContent(), /receipt \(checked on this device\).*look up the spoiled tracking code/);
-  await page.locator('details summary').click();
+  await page.locator('summary', { hasText: 'Check it yourself' }).click();
   assert.match(await page.locator('#challenged-seed').textContent(), /^[0-9a-f]{64}$/);
   await shot('04-challenged');
   assert.equal(await ballotStatus(tracking), 'challenged');
