@@ -118,6 +118,46 @@ impl TestStore {
     }
 }
 
+/// The passphrase of the trustees' key files in these tests.
+pub const TRUSTEE_PASSPHRASE: &str = "e2e passphrase";
+
+/// Runs the key ceremony of every trustee concurrently, trustee i (1-based) with
+/// `tokens[i - 1]` and an encrypted key file `t{i}.key` in `dir` (test-strength KDF,
+/// [`TRUSTEE_PASSPHRASE`]); panics if a trustee fails.
+pub async fn run_ceremony(
+    public: &psephos_cli::client::Client,
+    tokens: &[String],
+    dir: &std::path::Path,
+) {
+    use psephos_cli::keyfile::KeyFile;
+    use psephos_cli::trustee::{self, CeremonyOptions};
+    let mut tasks = Vec::new();
+    for (i, token) in (1u32..).zip(tokens) {
+        let client = public.clone().with_token(token);
+        let path = dir.join(format!("t{i}.key"));
+        tasks.push(tokio::spawn(async move {
+            let (file, secret) =
+                KeyFile::create_for_tests(&path, TRUSTEE_PASSPHRASE).expect("keygen");
+            let options = CeremonyOptions {
+                poll: std::time::Duration::from_millis(50),
+                timeout: std::time::Duration::from_secs(120),
+                ..Default::default()
+            };
+            let mut store = trustee::KeyFileStore {
+                file,
+                path,
+                passphrase: TRUSTEE_PASSPHRASE.to_string().into(),
+            };
+            trustee::ceremony(&client, i, &secret, &mut store, &options)
+                .await
+                .expect("ceremony");
+        }));
+    }
+    for t in tasks {
+        t.await.expect("trustee task");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -4,14 +4,13 @@
 //! publish, verify. Once on SQLite, once on PostgreSQL.
 
 use std::path::Path;
-use std::time::Duration;
 
 use psephos_cli::admin::{self, IssuedCode};
 use psephos_cli::client::Client;
 use psephos_cli::demo;
 use psephos_cli::keyfile::KeyFile;
 use psephos_cli::server::{self, RunningBoard};
-use psephos_cli::trustee::{self, CeremonyOptions};
+use psephos_cli::trustee;
 use psephos_cli::voter::{self, VoteError, VoteOutcome, VoterView};
 use psephos_e2e::TestStore;
 
@@ -19,7 +18,7 @@ use psephos_e2e::TestStore;
 const BOARD_PASSPHRASE: &str = "e2e board passphrase";
 use psephos_record::Phase;
 
-const PASS: &str = "e2e passphrase";
+const PASS: &str = psephos_e2e::TRUSTEE_PASSPHRASE;
 
 fn manifest() -> psephos_record::Manifest {
     admin::ManifestToml::parse(
@@ -70,32 +69,7 @@ async fn full_election(store: &TestStore) {
     let admin_c = public.clone().with_token(&init.admin_token);
 
     // Key ceremony: three trustees, concurrently, each with an encrypted key file.
-    let mut tasks = Vec::new();
-    for i in 1..=3u32 {
-        let client = public
-            .clone()
-            .with_token(&init.trustee_tokens[i as usize - 1]);
-        let path = work.path().join(format!("t{i}.key"));
-        tasks.push(tokio::spawn(async move {
-            let (file, secret) = KeyFile::create_for_tests(&path, PASS).expect("keygen");
-            let options = CeremonyOptions {
-                poll: Duration::from_millis(50),
-                timeout: Duration::from_secs(120),
-                ..Default::default()
-            };
-            let mut store = trustee::KeyFileStore {
-                file,
-                path,
-                passphrase: PASS.to_string().into(),
-            };
-            trustee::ceremony(&client, i, &secret, &mut store, &options)
-                .await
-                .expect("ceremony");
-        }));
-    }
-    for t in tasks {
-        t.await.expect("trustee task");
-    }
+    psephos_e2e::run_ceremony(&public, &init.trustee_tokens, work.path()).await;
 
     // `admin status`: every trustee has done every step of the ceremony, nobody has voted.
     let progress = psephos_cli::status::Progress::fetch(&public)

@@ -6,7 +6,6 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -16,7 +15,7 @@ use psephos_cli::admin::{self, IssuedCode};
 use psephos_cli::client::Client;
 use psephos_cli::keyfile::KeyFile;
 use psephos_cli::server::{self, RunningBoard};
-use psephos_cli::trustee::{self, CeremonyOptions};
+use psephos_cli::trustee;
 use psephos_cli::voter::{self, VoteError, VoteOutcome};
 use psephos_crypto::group::{mul_g, Element};
 use psephos_crypto::Scalar;
@@ -27,7 +26,7 @@ use psephos_record::hash;
 use serde_json::{json, Value};
 
 const BOARD_PASSPHRASE: &str = "e2e board passphrase";
-const PASS: &str = "e2e passphrase";
+const PASS: &str = psephos_e2e::TRUSTEE_PASSPHRASE;
 
 /// Rewrites the body of a successful GET answer, given its path.
 type Tamper = Arc<dyn Fn(&str, Vec<u8>) -> Vec<u8> + Send + Sync>;
@@ -166,32 +165,7 @@ max_selections = 1
     let public = Client::new(&board.url).expect("client");
     let admin_c = public.clone().with_token(&init.admin_token);
 
-    let mut tasks = Vec::new();
-    for i in 1..=3u32 {
-        let client = public
-            .clone()
-            .with_token(&init.trustee_tokens[i as usize - 1]);
-        let path = work.path().join(format!("t{i}.key"));
-        tasks.push(tokio::spawn(async move {
-            let (file, secret) = KeyFile::create_for_tests(&path, PASS).expect("keygen");
-            let options = CeremonyOptions {
-                poll: Duration::from_millis(50),
-                timeout: Duration::from_secs(120),
-                ..Default::default()
-            };
-            let mut store = trustee::KeyFileStore {
-                file,
-                path,
-                passphrase: PASS.to_string().into(),
-            };
-            trustee::ceremony(&client, i, &secret, &mut store, &options)
-                .await
-                .expect("ceremony");
-        }));
-    }
-    for t in tasks {
-        t.await.expect("trustee task");
-    }
+    psephos_e2e::run_ceremony(&public, &init.trustee_tokens, work.path()).await;
     let members = work.path().join("members.csv");
     let mut text = String::from("member_id,name,email\n");
     for i in 1..=4 {

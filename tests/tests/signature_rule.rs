@@ -5,19 +5,17 @@
 //! accepted such a ballot when its random weight was even, and the trustees' strict check then
 //! refused the record for good: the tally could never be decrypted.
 
-use std::time::Duration;
-
 use psephos_cli::admin::{self, IssuedCode};
 use psephos_cli::client::Client;
 use psephos_cli::keyfile::KeyFile;
 use psephos_cli::server::{self, RunningBoard};
-use psephos_cli::trustee::{self, CeremonyOptions};
+use psephos_cli::trustee;
 use psephos_cli::voter::{self, VoterView};
 use psephos_e2e::TestStore;
 use psephos_record::Ballot;
 
 const BOARD_PASSPHRASE: &str = "e2e board passphrase";
-const PASS: &str = "e2e passphrase";
+const PASS: &str = psephos_e2e::TRUSTEE_PASSPHRASE;
 
 fn manifest() -> psephos_record::Manifest {
     admin::ManifestToml::parse(
@@ -52,32 +50,7 @@ async fn torsion_signed_ballots_are_counted_and_the_tally_decrypts() {
     let public = Client::new(&board.url).expect("client");
     let admin_c = public.clone().with_token(&init.admin_token);
 
-    let mut tasks = Vec::new();
-    for i in 1..=3u32 {
-        let client = public
-            .clone()
-            .with_token(&init.trustee_tokens[i as usize - 1]);
-        let path = work.path().join(format!("t{i}.key"));
-        tasks.push(tokio::spawn(async move {
-            let (file, secret) = KeyFile::create_for_tests(&path, PASS).expect("keygen");
-            let options = CeremonyOptions {
-                poll: Duration::from_millis(50),
-                timeout: Duration::from_secs(120),
-                ..Default::default()
-            };
-            let mut store = trustee::KeyFileStore {
-                file,
-                path,
-                passphrase: PASS.to_string().into(),
-            };
-            trustee::ceremony(&client, i, &secret, &mut store, &options)
-                .await
-                .expect("ceremony");
-        }));
-    }
-    for t in tasks {
-        t.await.expect("trustee task");
-    }
+    psephos_e2e::run_ceremony(&public, &init.trustee_tokens, work.path()).await;
 
     let members = work.path().join("members.csv");
     let mut text = String::from("member_id,name,email\n");
